@@ -1,0 +1,55 @@
+"""The interactive terminal conversation (prompt-toolkit lives here and nowhere else)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.formatted_text import ANSI
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.output.color_depth import ColorDepth
+
+from mbcbot.bot import Bot
+from mbcbot.console import as_text
+from mbcbot.model import Session
+
+COMMAND_WORDS = ("help", "topics", "more", "next", "back", "sources", "start over", "quit")
+
+
+def private_history(path: Path) -> History:
+    """A history file only its owner can read (created with mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+    os.close(descriptor)
+    os.chmod(path, 0o600)
+    return FileHistory(str(path))
+
+
+def run_chat(bot: Bot, color: bool, history_file: Path | None, explain: bool = False) -> int:
+    """Talk with a person at a terminal until 'quit' or Ctrl-D."""
+    history = private_history(history_file) if history_file else InMemoryHistory()
+    words = [*COMMAND_WORDS, *(f"slide {n}" for n in range(1, len(bot.knowledge.slides) + 1)), *bot.topics()]
+    completer = WordCompleter(words, ignore_case=True, sentence=True)
+    prompt: PromptSession[str] = PromptSession(
+        history=history,
+        completer=completer,
+        complete_while_typing=False,
+        color_depth=ColorDepth.DEPTH_8_BIT if color else ColorDepth.DEPTH_1_BIT,
+    )
+    print(bot.welcome(), end="\n\n")
+    session = Session()
+    while True:
+        try:
+            message = prompt.prompt(ANSI("\x1b[1myou>\x1b[0m ") if color else "you> ")
+        except EOFError:
+            return 0
+        except KeyboardInterrupt:
+            continue
+        if message.strip().lower() in ("quit", "exit", "q", ":q"):
+            return 0
+        reply, session = bot.reply(message, session, explain=explain)
+        print(as_text(reply, color=color, explain=explain), end="\n\n")
+        if reply.kind == "goodbye":
+            return 0

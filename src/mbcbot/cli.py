@@ -1,0 +1,130 @@
+"""The command line: `main(argv) -> int`; each command a few lines over the library.
+
+Exit codes: 0 success; 1 problems found (`check`); 2 bad usage or unusable
+input, such as a knowledge folder that cannot be served; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+from pathlib import Path
+
+from mbcbot import __version__
+from mbcbot.errors import KnowledgeError, MbcbotError
+
+OK, PROBLEMS, UNUSABLE, INTERRUPTED = 0, 1, 2, 130
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, with help for every command."""
+    main = argparse.ArgumentParser(
+        prog="mbcbot",
+        description="Answers questions about metastatic breast cancer by quoting one medically reviewed slideshow. "
+        "Not medical advice.",
+        epilog="Exit codes: 0 success, 1 problems found, 2 bad usage or unusable input, 130 interrupted.",
+    )
+    main.add_argument("--version", action="version", version=f"mbcbot {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--knowledge", type=Path, metavar="DIR", help="knowledge folder (default: the reviewed packs shipped with mbcbot, or $MBCBOT_KNOWLEDGE)")
+    common.add_argument("--emergency-number", metavar="NUMBER", help="number shown in emergency replies (default 911, or $MBCBOT_EMERGENCY_NUMBER)")
+    commands = main.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    chat = commands.add_parser("chat", parents=[common], help="talk with mbcbot (one conversation)", description="Talk with mbcbot. On a terminal: an interactive conversation. With stdin piped: one reply per input line, all lines one conversation.")
+    chat.add_argument("--json", action="store_true", help="print one JSON reply per line")
+    chat.add_argument("--no-color", action="store_true", help="no colours (also when NO_COLOR is set)")
+    chat.add_argument("--history-file", type=Path, metavar="FILE", help="opt in to keeping your questions in FILE (mode 0600); by default nothing is written")
+    chat.add_argument("--explain", action="store_true", help="show why each reply was chosen")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question and exit", description="Answer one question. With no question, read stdin: one independent question per line.")
+    ask.add_argument("question", nargs="*", help="the question (default: read lines from stdin)")
+    ask.add_argument("--json", action="store_true", help="print one JSON reply per line")
+    ask.add_argument("--explain", action="store_true", help="show the words read, their weights and the slides scored")
+
+    check = commands.add_parser("check", parents=[common], help="validate all knowledge and report every problem", description="Validate the knowledge folder; report every problem as file:line: what is wrong.")
+    check.add_argument("--max-review-age", type=float, default=3.0, metavar="YEARS", help="warn when a pack's review is older than this (default 3)")
+
+    stamp = commands.add_parser("stamp", help="record a new medical review of a pack", description="After a medical review, record the reviewer, the date and the SHA-256 of every slide text in the pack's stamp.yaml.")
+    stamp.add_argument("pack", type=Path, help="the pack folder (holding pack.yaml and slides.yaml)")
+    stamp.add_argument("--reviewer", required=True, help='who reviewed it, e.g. "Brunilda Nazario, MD"')
+    stamp.add_argument("--date", required=True, type=datetime.date.fromisoformat, help="the review date, YYYY-MM-DD")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    args = parser().parse_args(argv)
+    try:
+        return int(globals()[f"_{args.command}"](args))
+    except KnowledgeError as error:
+        print(f"mbcbot: the knowledge cannot be served:\n{error}", file=sys.stderr)
+        return UNUSABLE
+    except MbcbotError as error:
+        print(f"mbcbot: {error}", file=sys.stderr)
+        return UNUSABLE
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    except BrokenPipeError:
+        sys.stderr.close()
+        return OK
+
+
+def _bot(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from mbcbot.bot import Bot
+
+    return Bot.load(args.knowledge, args.emergency_number)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from mbcbot import console
+
+    bot = _bot(args)
+    if not sys.stdin.isatty():
+        return console.run_conversation(bot, console.input_lines(sys.stdin.buffer), sys.stdout, args.json, args.explain)
+    from mbcbot.chat import run_chat
+
+    color = not args.no_color and not os.environ.get("NO_COLOR")
+    return run_chat(bot, color, args.history_file, args.explain)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from mbcbot import console
+
+    bot = _bot(args)
+    lines = iter([" ".join(args.question)]) if args.question else console.input_lines(sys.stdin.buffer)
+    return console.run_questions(bot, lines, sys.stdout, args.json, args.explain)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mbcbot.bot import default_knowledge_dir
+    from mbcbot.knowledge import load_knowledge
+    from mbcbot.replies import spoken_date
+    from mbcbot.review import review_age_years
+
+    root = args.knowledge or default_knowledge_dir()
+    try:
+        knowledge = load_knowledge(root)
+    except KnowledgeError as error:
+        print(str(error))
+        print(f"{len(error.problems)} problem(s) found in {root}", file=sys.stderr)
+        return PROBLEMS
+    today = datetime.date.today()
+    for pack in knowledge.packs:
+        age = review_age_years(pack.review.date, today)
+        if age > args.max_review_age:
+            print(f"warning: pack '{pack.id}' was last reviewed {age:.1f} years ago ({spoken_date(pack.review.date)}, by {pack.review.reviewer}); the limit is {args.max_review_age:g} years: have it reviewed again")
+    slides = sum(len(pack.slides) for pack in knowledge.packs)
+    print(f"ok: {len(knowledge.packs)} pack(s), {slides} slides, review stamps match, knowledge in {root}")
+    return OK
+
+
+def _stamp(args: argparse.Namespace) -> int:
+    from mbcbot.stamping import stamp_pack
+
+    print(stamp_pack(args.pack, args.reviewer, args.date))
+    return OK

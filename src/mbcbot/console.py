@@ -1,0 +1,64 @@
+"""Plain line-mode conversation and reply rendering for terminals and pipes (no third-party imports)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import BinaryIO, TextIO
+
+from mbcbot.bot import Bot
+from mbcbot.model import Reply, Session
+
+_BOLD, _RED, _DIM, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[2m", "\x1b[0m"
+
+
+def input_lines(stream: BinaryIO) -> Iterator[str]:
+    """Lines of a byte stream as text; invalid UTF-8 becomes U+FFFD, never an error."""
+    for raw in stream:
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def as_json(reply: Reply, explain: bool = False) -> str:
+    """One reply as one line of JSON."""
+    return json.dumps(reply.as_dict(explain), ensure_ascii=False)
+
+
+def as_text(reply: Reply, color: bool = False, explain: bool = False) -> str:
+    """One reply as a person reads it in a terminal."""
+    text = reply.text
+    if color:
+        lines = []
+        for line in text.splitlines():
+            if reply.kind == "emergency":
+                line = f"{_RED}{line}{_RESET}"
+            elif line.startswith("  "):
+                line = f"{_BOLD}{line}{_RESET}"
+            elif line.startswith("Source:") or line == reply.notice:
+                line = f"{_DIM}{line}{_RESET}"
+            lines.append(line)
+        text = "\n".join(lines)
+    if explain:
+        text += "\n\n[explain] " + json.dumps({"kind": reply.kind, "rule": reply.rule, **reply.explanation}, indent=2)
+    return text
+
+
+def run_conversation(bot: Bot, lines: Iterator[str], out: TextIO, json_lines: bool, explain: bool = False) -> int:
+    """Every line is one turn of ONE conversation; one reply per line."""
+    session = Session()
+    for line in lines:
+        reply, session = bot.reply(line, session, explain=explain)
+        _emit(reply, out, json_lines, explain)
+    return 0
+
+
+def run_questions(bot: Bot, lines: Iterator[str], out: TextIO, json_lines: bool, explain: bool = False) -> int:
+    """Every line is an independent question, answered in a fresh conversation."""
+    for line in lines:
+        reply, _ = bot.reply(line, Session(), explain=explain)
+        _emit(reply, out, json_lines, explain)
+    return 0
+
+
+def _emit(reply: Reply, out: TextIO, json_lines: bool, explain: bool) -> None:
+    out.write((as_json(reply, explain) if json_lines else as_text(reply, explain=explain) + "\n") + "\n")
+    out.flush()

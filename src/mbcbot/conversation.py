@@ -1,0 +1,155 @@
+"""Read and validate conversation.yaml: safety rules, intents, commands, framing lines."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+from types import MappingProxyType
+
+from mbcbot.errors import Problem
+from mbcbot.model import Conversation, Rule
+from mbcbot.schema import FileCheck
+from mbcbot.text import normalised
+from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
+
+INTENTS = ("greeting", "thanks", "goodbye", "help", "sources")
+COMMANDS = ("more", "next", "previous", "slide", "topics", "restart")
+LINES = (
+    "welcome", "welcome_hint", "greeting", "help", "topics", "sources_intro", "thanks", "goodbye",
+    "restart", "notice", "source_line", "more_hint", "also_on", "clarify", "fallback", "fallback_topic",
+    "fallback_suggest", "not_understood", "advice", "advice_related", "emergency", "crisis", "empty",
+    "too_long", "no_topic", "first_slide", "last_slide", "no_such_slide",
+)  # fmt: skip
+PLACEHOLDERS = {
+    "pack_title", "publisher", "reviewer", "review_date", "topics", "count", "emergency_number",
+    "title", "number", "titles", "topic", "max_chars",
+}  # fmt: skip
+TOP_KEYS = {"emergency_number", "crisis_lines", "limits", "safety", "lead_ins", "intents", "commands", "number_words", "lines"}
+
+
+def conversation_from(path: Path) -> tuple[Conversation, list[Problem]]:
+    """The conversation rules in `path`, and every problem found in them."""
+    check = FileCheck(shown(path))
+    data, problems = read_yaml(path)
+    check.problems += problems
+    data = check.mapping(data, 1, "the file") if not problems else LineDict()
+    if data:
+        check.keys(data, "the conversation", TOP_KEYS)
+    number = data.get("emergency_number", "911")
+    if not isinstance(number, str) or not number.strip():
+        check.problem(data.line_of("emergency_number"), "'emergency_number' must be quoted text, like \"911\"")
+    limits = check.mapping(data.get("limits", LineDict()), data.line_of("limits"), "'limits'")
+    max_chars = limits.get("max_message_chars", 1000)
+    if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 20:
+        check.problem(limits.line_of("max_message_chars"), "'max_message_chars' must be a whole number of at least 20")
+        max_chars = 1000
+    safety = check.mapping(data.get("safety", LineDict()), data.line_of("safety"), "'safety'")
+    check.keys(safety, "'safety'", {"emergency", "advice"})
+    conversation = Conversation(
+        emergency_number=str(number),
+        crisis_lines=MappingProxyType(_strings(check, data, "crisis_lines")),
+        max_message_chars=max_chars,
+        emergency=_rules(check, safety, "emergency"),
+        advice=_rules(check, safety, "advice"),
+        lead_ins=_pattern(check, data.get("lead_ins", "^$"), data.line_of("lead_ins")),
+        intents=MappingProxyType(_intents(check, data)),
+        commands=MappingProxyType(_commands(check, data)),
+        number_words=MappingProxyType(_numbers(check, data)),
+        lines=MappingProxyType(_lines(check, data)),
+    )
+    return conversation, check.problems
+
+
+def _pattern(check: FileCheck, value: object, line: int) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        check.problem(line, "a pattern must be non-empty text")
+        return re.compile(r"(?!)")
+    try:
+        return re.compile(value)
+    except re.error as error:
+        check.problem(line, f"pattern {value!r} is not a valid regular expression: {error}")
+        return re.compile(r"(?!)")
+
+
+def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[re.Pattern[str], ...]:
+    items = value if isinstance(value, LineList) else check.sequence(value, line, what)
+    if not items:
+        check.problem(line, f"{what} has no patterns")
+    return tuple(_pattern(check, item, items.line_of(i)) for i, item in enumerate(items))
+
+
+def _rules(check: FileCheck, safety: LineDict, group: str) -> tuple[Rule, ...]:
+    rules, seen = [], set()
+    items = check.sequence(safety.get(group, LineList()), safety.line_of(group), f"safety '{group}'")
+    for index, item in enumerate(items):
+        entry = check.mapping(item, items.line_of(index), f"a {group} rule")
+        check.keys(entry, f"a {group} rule", {"id", "patterns"}, {"crisis"})
+        rule_id = check.text(entry, "id", f"a {group} rule")
+        if rule_id in seen:
+            check.problem(entry.line_of("id"), f"{group} rule id '{rule_id}' is used twice")
+        seen.add(rule_id)
+        crisis = entry.get("crisis", False)
+        if not isinstance(crisis, bool):
+            check.problem(entry.line_of("crisis"), f"rule '{rule_id}': 'crisis' must be true or false")
+        patterns = _patterns(check, entry.get("patterns"), entry.line_of("patterns"), f"rule '{rule_id}'")
+        rules.append(Rule(rule_id, patterns, crisis is True))
+    return tuple(rules)
+
+
+def _intents(check: FileCheck, data: LineDict) -> dict[str, tuple[re.Pattern[str], ...]]:
+    table = check.mapping(data.get("intents", LineDict()), data.line_of("intents"), "'intents'")
+    check.keys(table, "'intents'", set(INTENTS))
+    return {name: _patterns(check, table.get(name), table.line_of(name), f"intent '{name}'") for name in INTENTS}
+
+
+def _commands(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:
+    table = check.mapping(data.get("commands", LineDict()), data.line_of("commands"), "'commands'")
+    check.keys(table, "'commands'", set(COMMANDS))
+    found = {name: _pattern(check, table.get(name), table.line_of(name)) for name in COMMANDS}
+    if "n" not in found["slide"].groupindex and "slide" in table:
+        check.problem(table.line_of("slide"), "command 'slide' needs a group (?P<n>...) for the slide number")
+    return found
+
+
+def _numbers(check: FileCheck, data: LineDict) -> dict[str, int]:
+    table = check.mapping(data.get("number_words", LineDict()), data.line_of("number_words"), "'number_words'")
+    found = {}
+    for word, value in table.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            check.problem(table.line_of(word), f"number word {word!r} must map to a whole number")
+            continue
+        found[str(word)] = value
+    return found
+
+
+def _strings(check: FileCheck, data: LineDict, key: str) -> dict[str, str]:
+    table = check.mapping(data.get(key, LineDict()), data.line_of(key), f"'{key}'")
+    found = {}
+    for name, value in table.items():
+        if not isinstance(value, str) or not value.strip():
+            check.problem(table.line_of(name), f"'{key}' entry {name!r} must be non-empty text")
+            continue
+        found[str(name)] = normalised(value)
+    return found
+
+
+def _lines(check: FileCheck, data: LineDict) -> dict[str, str]:
+    lines = _strings(check, data, "lines")
+    table = data.get("lines")
+    table = table if isinstance(table, LineDict) else LineDict()
+    for name in LINES:
+        if name not in lines and name not in table:
+            check.problem(table.line, f"'lines' has no '{name}'")
+    for name, value in lines.items():
+        line = table.line_of(name)
+        if name not in LINES:
+            check.problem(line, f"'lines' has an unknown line {name!r}")
+        try:
+            fields = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
+        except ValueError as error:
+            check.problem(line, f"line '{name}' has a broken placeholder: {error}")
+            continue
+        for field in sorted(fields - PLACEHOLDERS):
+            check.problem(line, f"line '{name}' has an unknown placeholder {{{field}}}")
+    return lines

@@ -1,0 +1,206 @@
+"""One turn of a conversation: the priority pipeline from message to Reply.
+
+safety (emergency, then personal advice) -> commands and small talk
+-> follow-ups and matching -> not covered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mbcbot.matching import MAX_TOGETHER, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
+from mbcbot.model import Knowledge, Reply, Session, Slide
+from mbcbot.replies import Voice, spoken_date, titles
+from mbcbot.text import normalised, plain, words
+
+
+class Dialogue:
+    """Answers one message in a session; holds no per-conversation state itself."""
+
+    def __init__(self, knowledge: Knowledge, emergency_number: str | None = None) -> None:
+        self.knowledge = knowledge
+        self.rules = knowledge.conversation
+        self.matcher = Matcher(knowledge)
+        self.voice = Voice(knowledge, emergency_number or self.rules.emergency_number)
+        self.slides = knowledge.slides
+
+    def reply(self, message: str, session: Session) -> tuple[Reply, Session]:
+        """The reply to `message` and the session after it."""
+        session = replace(session, turns=session.turns + 1)
+        if len(message) > self.rules.max_message_chars:
+            return self._simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars), session
+        text = normalised(message)
+        flat = plain(text)
+        if not flat:
+            rule = "input:empty" if not text else "input:not-understood"
+            return self._simple("fallback", "empty" if not text else "not_understood", rule), session
+        safety = self._safety(text, flat)
+        if safety is not None:
+            return safety, session
+        rest = self.rules.lead_ins.sub("", flat).strip() or flat
+        handled = self._command(rest, session) or self._small_talk(rest, session)
+        if handled is not None:
+            return handled
+        return self._answer(rest, session)
+
+    def explained(self, message: str, session: Session) -> dict[str, object]:
+        """Why a message gets its reply: the words read, their weights, the slides scored."""
+        flat = plain(normalised(message[: self.rules.max_message_chars]))
+        rest = self.rules.lead_ins.sub("", flat).strip() or flat
+        query = self.matcher.query(rest)
+        ranked = self.matcher.ranked(query, self._current(session))
+        return {
+            "read": rest,
+            "corrections": [f"{a} -> {b}" for a, b in query.corrections],
+            "weights": {term: round(weight, 3) for term, weight in query.weights.items()},
+            "unknown": list(query.unknown),
+            "not_covered": list(query.not_covered),
+            "candidates": [
+                {"slide": c.slide.number, "title": c.slide.title, "score": round(c.score, 3), "coverage": round(c.coverage, 3), "matched": list(c.matched)}
+                for c in ranked[:5]
+            ],
+            "min_coverage": MIN_COVERAGE,
+        }
+
+    def _simple(self, kind: str, line: str, rule: str, suggestions: tuple[str, ...] = (), **values: object) -> Reply:
+        return Reply(kind=kind, text=self.voice.line(line, **values), rule=rule, suggestions=suggestions)
+
+    def _safety(self, text: str, flat: str) -> Reply | None:
+        corrected = " ".join(self.matcher.corrected(word) for word in words(flat))
+        for rule in self.rules.emergency:
+            if any(p.search(flat) or p.search(corrected) for p in rule.patterns):
+                return self._emergency(rule.id, rule.crisis)
+        for rule in self.rules.advice:
+            if any(p.search(flat) for p in rule.patterns):
+                return self._advice(rule.id, flat)
+        return None
+
+    def _emergency(self, rule_id: str, crisis: bool) -> Reply:
+        pack = self.knowledge.packs[0]
+        lines = [self.voice.line("emergency"), self.voice.emergency_line(pack)]
+        if crisis:
+            lines += [self.voice.line("crisis"), self.voice.crisis_line()]
+        return Reply(kind="emergency", text="\n".join(lines), rule=f"emergency:{rule_id}", notice=self.voice.emergency_line(pack))
+
+    def _advice(self, rule_id: str, flat: str) -> Reply:
+        related = [c.slide for c in self.matcher.ranked(self.matcher.query(flat))[:1]]
+        lines = [self.voice.line("advice")]
+        if related:
+            lines.append(self.voice.line("advice_related", titles=titles(related)))
+        return Reply(kind="advice", text=" ".join(lines), rule=f"advice:{rule_id}", notice=self.voice.line("notice"), suggestions=tuple(s.title for s in related))
+
+    def _command(self, rest: str, session: Session) -> tuple[Reply, Session] | None:
+        commands = self.rules.commands
+        current = self._current(session)
+        if commands["more"].fullmatch(rest):
+            if current is None:
+                return self._simple("help", "no_topic", "command:more"), session
+            return self._whole(current, "command:more"), session
+        if commands["next"].fullmatch(rest) or commands["previous"].fullmatch(rest):
+            step = 1 if commands["next"].fullmatch(rest) else -1
+            return self._step(current, step, session)
+        number = self._slide_number(rest)
+        if number is not None:
+            return self._goto(number, session)
+        if commands["topics"].fullmatch(rest):
+            return self._simple("help", "topics", "command:topics", self._titles()), session
+        if commands["restart"].fullmatch(rest):
+            text = self.voice.line("restart") + " " + self.voice.line("greeting")
+            return Reply(kind="greeting", text=text, rule="command:restart", suggestions=self._titles()), Session()
+        return None
+
+    def _slide_number(self, rest: str) -> int | None:
+        found = self.rules.commands["slide"].fullmatch(rest)
+        value = found.group("n") if found else (rest if rest.isdigit() and len(rest) <= 4 else None)
+        if value is None:
+            return None
+        return int(value) if value.isdigit() else self.rules.number_words.get(value)
+
+    def _small_talk(self, rest: str, session: Session) -> tuple[Reply, Session] | None:
+        for intent, patterns in self.rules.intents.items():
+            if any(p.fullmatch(rest) for p in patterns):
+                if intent == "sources":
+                    return self._sources(), session
+                suggestions = self._titles() if intent in ("greeting", "help") else ()
+                return self._simple(intent, intent, f"intent:{intent}", suggestions), session
+        return None
+
+    def _sources(self) -> Reply:
+        lines = []
+        for pack in self.knowledge.packs:
+            lines.append(self.voice.line("sources_intro", pack_title=pack.title, publisher=pack.publisher, reviewer=pack.review.reviewer, review_date=spoken_date(pack.review.date)))
+            lines += [f"- {source}" for source in pack.sources]
+            lines += [f"Images: {', '.join(f'{s}) {c}' for s, c in pack.image_credits)}."] * bool(pack.image_credits)
+            lines.append(pack.disclaimer)
+        return Reply(kind="sources", text="\n".join(lines), rule="intent:sources")
+
+    def _titles(self) -> tuple[str, ...]:
+        return tuple(slide.title for slide in self.slides)
+
+    def _current(self, session: Session) -> Slide | None:
+        return next((s for s in self.slides if s.pack == session.pack and s.number == session.slide), None)
+
+    def _pack_slides(self, session: Session) -> tuple[Slide, ...]:
+        pack_id = session.pack or self.knowledge.packs[0].id
+        return self.knowledge.pack(pack_id).slides
+
+    def _whole(self, slide: Slide, rule: str) -> Reply:
+        return self.voice.quoting("answer", [(slide, (slide.text,))], [], rule, self._next_suggestions(slide))
+
+    def _step(self, current: Slide | None, step: int, session: Session) -> tuple[Reply, Session]:
+        slides = self._pack_slides(session)
+        number = (current.number if current else 0) + step
+        if number < 1:
+            return self._simple("help", "first_slide", "command:previous"), session
+        if number > len(slides):
+            return self._simple("help", "last_slide", "command:next", self._titles()), session
+        slide = slides[number - 1]
+        rule = "command:next" if step > 0 else "command:previous"
+        return self._whole(slide, rule), replace(session, pack=slide.pack, slide=slide.number)
+
+    def _goto(self, number: int, session: Session) -> tuple[Reply, Session]:
+        slides = self._pack_slides(session)
+        if not 1 <= number <= len(slides):
+            return self._simple("help", "no_such_slide", "command:slide", number=number, count=len(slides)), session
+        slide = slides[number - 1]
+        return self._whole(slide, "command:slide"), replace(session, pack=slide.pack, slide=slide.number)
+
+    def _next_suggestions(self, slide: Slide) -> tuple[str, ...]:
+        slides = self.knowledge.pack(slide.pack).slides
+        return ("more",) + tuple(s.title for s in slides if s.number == slide.number + 1)
+
+    def _answer(self, rest: str, session: Session) -> tuple[Reply, Session]:
+        query = self.matcher.query(rest)
+        current = self._current(session)
+        ranked = self.matcher.ranked(query, current)
+        chosen = _chosen(ranked)
+        if not chosen:
+            return self._fallback(query, ranked), session
+        if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):
+            return self._clarify(chosen), session
+        blocks = [(c.slide, self.matcher.quotes(c.slide, query)) for c in chosen]
+        partial = any(not self.matcher.is_whole(slide, quotes) for slide, quotes in blocks)
+        extra = [self.voice.line("more_hint")] if partial and len(blocks) == 1 else []
+        best = chosen[0].slide
+        reply = self.voice.quoting("answer", blocks, extra, "match", self._next_suggestions(best))
+        return reply, replace(session, pack=best.pack, slide=best.number)
+
+    def _clarify(self, chosen: list[Candidate]) -> Reply:
+        slides = [c.slide for c in chosen]
+        text = self.voice.line("clarify", titles=titles(slides))
+        return Reply(kind="clarify", text=text, slides=tuple(s.number for s in slides), rule="clarify", suggestions=tuple(s.title for s in slides))
+
+    def _fallback(self, query: Query, ranked: list[Candidate]) -> Reply:
+        lines = [self.voice.line("fallback_topic", topic=topic) for topic in query.not_covered[:2]]
+        lines.append(self.voice.line("fallback") if query.known or query.unknown or query.not_covered else self.voice.line("not_understood"))
+        near = [c.slide for c in ranked[:3]] or list(self.slides[:3])
+        lines.append(self.voice.line("fallback_suggest", titles=titles(near)))
+        return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=tuple(s.title for s in near))
+
+
+def _chosen(ranked: list[Candidate]) -> list[Candidate]:
+    """The slides that answer: the best if it covers enough, with any near ties."""
+    if not ranked or ranked[0].coverage < MIN_COVERAGE:
+        return []
+    best = ranked[0].score
+    return [c for c in ranked if c.coverage >= MIN_COVERAGE and c.score >= TIE_RATIO * best]

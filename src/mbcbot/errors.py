@@ -1,0 +1,29 @@
+"""Exceptions: every problem names its file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in a knowledge or transcript file."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class MbcbotError(Exception):
+    """Base class of every error mbcbot reports to a person."""
+
+
+class KnowledgeError(MbcbotError):
+    """The knowledge folder cannot be served; holds every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,0 +1,229 @@
+"""Question -> ranked slides and the sentences that answer it.
+
+A message is read as stems: spelling corrected, lexicon phrases rewritten,
+stopwords dropped. Each stem weighs by how few slides hold it; a word nobody
+knows, or a subject the slides do not cover, weighs against answering.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mbcbot.model import Knowledge, Slide
+from mbcbot.spelling import Speller
+from mbcbot.text import stem, stems, words
+
+UNKNOWN_WEIGHT = 0.9  # a word neither slides nor lexicon know: the question may be about something else
+NOT_COVERED_WEIGHT = 1.6  # a subject the slides do not cover weighs more than any slide word
+TITLE_BOOST = 1.6  # a word of a slide's title or keywords says what the slide is about
+PHRASE_BONUS = 0.5  # two asked words standing side by side in one sentence
+MIN_COVERAGE = 0.6  # share of the question's weight a slide must hold to answer it
+TIE_RATIO = 0.85  # slides this close to the best are shown together, or asked about
+MAX_TOGETHER = 3  # at most this many slides quoted in one answer
+MIN_ASPECT_WEIGHT = 0.35  # words on nearly every slide ("cancer") pick no sentence
+SENTENCE_RATIO = 0.6  # sentences this close to the best sentence are quoted too
+MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
+LEAD_SENTENCES = 2  # a question naming only a slide's subject gets its first sentences
+ANAPHORA = ("That ", "This ", "These ", "Those ")  # such a sentence needs the one before it
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a message asks, as weighted stems."""
+
+    terms: tuple[str, ...]
+    weights: Mapping[str, float]
+    known: tuple[str, ...]
+    unknown: tuple[str, ...]
+    not_covered: tuple[str, ...]
+    corrections: tuple[tuple[str, str], ...]
+    bigrams: frozenset[tuple[str, str]]
+
+    @property
+    def total(self) -> float:
+        """The weight of everything asked."""
+        return sum(self.weights.values())
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One slide's claim to answer a query."""
+
+    slide: Slide
+    score: float
+    coverage: float
+    matched: tuple[str, ...]
+    names_subject: bool
+
+
+@dataclass(frozen=True)
+class _SlideIndex:
+    slide: Slide
+    order: int
+    terms: frozenset[str]
+    subject: frozenset[str]
+    sentence_terms: tuple[frozenset[str], ...]
+    bigrams: frozenset[tuple[str, str]]
+
+
+class Matcher:
+    """Ranks the slides of a knowledge base against questions."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        lexicon = knowledge.lexicon
+        self._forms = lexicon.forms
+        stop = frozenset(phrase[0] for phrase in lexicon.stopwords if len(phrase) == 1)
+        self._slides = tuple(_indexed(slide, order, lexicon.forms, stop) for order, slide in enumerate(knowledge.slides))
+        self._order_of = {(index.slide.pack, index.slide.number): index.order for index in self._slides}
+        postings: dict[str, list[int]] = {}
+        for index in self._slides:
+            for term in sorted(index.terms):
+                postings.setdefault(term, []).append(index.order)
+        self._postings = {term: tuple(orders) for term, orders in postings.items()}
+        count = max(1, len(self._slides))
+        self._weights = {term: math.log(1 + count / len(orders)) / math.log(1 + count) for term, orders in postings.items()}
+        self._subjects = frozenset(term for index in self._slides for term in index.subject if len(self._postings[term]) <= 2)
+        self._phrases: dict[tuple[str, ...], tuple[str, object]] = {}
+        for phrase in lexicon.stopwords:
+            self._phrases[phrase] = ("stop", ())
+        for phrase, target in lexicon.synonyms.items():
+            self._phrases[phrase] = ("synonym", target)
+        for phrase, topic in lexicon.not_covered.items():
+            self._phrases[phrase] = ("not_covered", topic)
+        self._longest = max((len(p) for p in self._phrases), default=1)
+        slide_words = {word for s in knowledge.slides for word in words(f"{s.title} {s.text} {' '.join(s.keywords)}")}
+        self._speller = Speller(slide_words | lexicon.words)
+        self._known_stems = frozenset(stem(lexicon.forms.get(w, w)) for w in self._speller.known)
+
+    @property
+    def subjects(self) -> frozenset[str]:
+        """Stems that name what a slide is about."""
+        return self._subjects
+
+    def query(self, message: str) -> Query:
+        """The weighted stems a message asks about."""
+        corrections, stemmed = [], []
+        for word in words(message):
+            fixed = self._corrected(word)
+            if fixed != word:
+                corrections.append((word, fixed))
+            stemmed.append(stem(self._forms.get(fixed, fixed)))
+        terms, topics = self._rewritten(stemmed)
+        weights: dict[str, float] = {}
+        known, unknown, bigrams = [], [], set()
+        previous = ""
+        for term in terms:
+            if term.startswith("?"):
+                weights[term], previous = NOT_COVERED_WEIGHT, ""
+                continue
+            if term in self._weights:
+                weights.setdefault(term, self._weights[term])
+                if term not in known:
+                    known.append(term)
+                if previous:
+                    bigrams.add((previous, term))
+                previous = term
+            elif not term.isdigit():
+                weights.setdefault(term, UNKNOWN_WEIGHT)
+                if term not in unknown:
+                    unknown.append(term)
+                previous = ""
+        return Query(
+            terms=tuple(weights),
+            weights=weights,
+            known=tuple(known),
+            unknown=tuple(unknown),
+            not_covered=tuple(dict.fromkeys(topics)),
+            corrections=tuple(corrections),
+            bigrams=frozenset(bigrams),
+        )
+
+    def corrected(self, word: str) -> str:
+        """The known word meant by `word` (itself when known or when nothing is close)."""
+        return self._corrected(word)
+
+    def _corrected(self, word: str) -> str:
+        if word in self._speller.known or stem(self._forms.get(word, word)) in self._known_stems:
+            return word
+        return self._speller.corrected(word)
+
+    def _rewritten(self, stemmed: list[str]) -> tuple[list[str], list[str]]:
+        terms: list[str] = []
+        topics: list[str] = []
+        position = 0
+        while position < len(stemmed):
+            for size in range(min(self._longest, len(stemmed) - position), 0, -1):
+                action = self._phrases.get(tuple(stemmed[position : position + size]))
+                if action is not None:
+                    break
+            else:
+                size, action = 1, ("keep", ())
+            kind, value = action
+            if kind == "synonym":
+                terms.extend(value)  # type: ignore[arg-type]
+            elif kind == "not_covered":
+                topics.append(str(value))
+                terms.append(f"?{value}")
+            elif kind == "keep":
+                terms.append(stemmed[position])
+            position += size
+        return terms, topics
+
+    def ranked(self, query: Query, context: Slide | None = None) -> list[Candidate]:
+        """Slides that hold any asked word, best first."""
+        orders = sorted({order for term in query.known for order in self._postings.get(term, ())})
+        names_subject = any(term in self._subjects for term in query.known)
+        total = query.total or 1.0
+        found = []
+        for order in orders:
+            index = self._slides[order]
+            matched = tuple(term for term in query.known if term in index.terms)
+            score = sum(query.weights[t] * (TITLE_BOOST if t in index.subject else 1.0) for t in matched)
+            score += PHRASE_BONUS * len(query.bigrams & index.bigrams)
+            if context is not None and not names_subject and index.slide == context:
+                score *= TITLE_BOOST
+            coverage = sum(query.weights[t] for t in matched) / total
+            found.append(Candidate(index.slide, score, coverage, matched, names_subject))
+        return sorted(found, key=lambda c: (-c.score, -c.coverage, self._order(c.slide)))
+
+    def _order(self, slide: Slide) -> int:
+        return self._order_of[(slide.pack, slide.number)]
+
+    def quotes(self, slide: Slide, query: Query) -> tuple[str, ...]:
+        """The verbatim passages of `slide` that answer `query`, in slide order."""
+        index = self._slides[self._order(slide)]
+        aspect = [t for t in query.known if t in index.terms and t not in index.subject and self._weights[t] >= MIN_ASPECT_WEIGHT]
+        scores = [sum(query.weights[t] for t in aspect if t in terms) for terms in index.sentence_terms]
+        best = max(scores, default=0.0)
+        if best <= 0:
+            chosen = set(range(min(LEAD_SENTENCES, len(slide.sentences))))
+        else:
+            ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+            chosen = {i for i in ranked[:MAX_SENTENCES] if scores[i] >= SENTENCE_RATIO * best}
+        chosen |= {i - 1 for i in chosen if i > 0 and slide.sentences[i].startswith(ANAPHORA)}
+        return _runs(slide.sentences, sorted(chosen))
+
+    def is_whole(self, slide: Slide, quotes: tuple[str, ...]) -> bool:
+        """Whether the quotes are the whole slide."""
+        return " ".join(quotes) == slide.text
+
+
+def _indexed(slide: Slide, order: int, forms: Mapping[str, str], stop: frozenset[str]) -> _SlideIndex:
+    sentence_stems = [stems(sentence, forms) for sentence in slide.sentences]
+    subject = frozenset(stems(f"{slide.title} {' '.join(slide.keywords)}", forms))
+    content = [[term for term in seq if term not in stop] for seq in sentence_stems]
+    bigrams = frozenset(pair for seq in content for pair in zip(seq, seq[1:]))
+    terms = subject.union(*sentence_stems)
+    return _SlideIndex(slide, order, terms, subject, tuple(frozenset(s) for s in sentence_stems), bigrams)
+
+
+def _runs(sentences: tuple[str, ...], chosen: list[int]) -> tuple[str, ...]:
+    runs: list[list[int]] = []
+    for index in chosen:
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return tuple(" ".join(sentences[i] for i in run) for run in runs)

@@ -1,0 +1,98 @@
+"""Compose reply text from framing lines, quotes and sources; the bot's voice is all in knowledge."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from mbcbot.model import Knowledge, Pack, Reply, Slide, Source
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def spoken_date(date: datetime.date) -> str:
+    """A date as the publisher prints it: January 19, 2022."""
+    return f"{_MONTHS[date.month - 1]} {date.day}, {date.year}"
+
+
+class Voice:
+    """Fills the framing lines of conversation.yaml with a pack's details."""
+
+    def __init__(self, knowledge: Knowledge, emergency_number: str) -> None:
+        self.knowledge = knowledge
+        self.emergency_number = emergency_number
+        first = knowledge.packs[0]
+        self._defaults = {
+            "pack_title": first.title,
+            "publisher": first.publisher,
+            "reviewer": first.review.reviewer,
+            "review_date": spoken_date(first.review.date),
+            "topics": titles(knowledge.slides),
+            "count": str(len(first.slides)),
+            "emergency_number": emergency_number,
+        }
+
+    def line(self, name: str, **values: object) -> str:
+        """One framing line, its placeholders filled."""
+        return self.knowledge.conversation.lines[name].format_map({**self._defaults, **values})
+
+    def source(self, slide: Slide) -> Source:
+        """Where a slide's quotes come from."""
+        pack = self.knowledge.pack(slide.pack)
+        return Source(
+            pack=pack.id,
+            pack_title=pack.title,
+            slide=slide.number,
+            title=slide.title,
+            publisher=pack.publisher,
+            reviewer=pack.review.reviewer,
+            review_date=pack.review.date.isoformat(),
+        )
+
+    def source_line(self, slide: Slide) -> str:
+        """The sources line printed under a slide's quotes."""
+        pack = self.knowledge.pack(slide.pack)
+        return self.line(
+            "source_line",
+            title=slide.title,
+            number=slide.number,
+            count=len(pack.slides),
+            pack_title=pack.title,
+            publisher=pack.publisher,
+            reviewer=pack.review.reviewer,
+            review_date=spoken_date(pack.review.date),
+        )
+
+    def emergency_line(self, pack: Pack) -> str:
+        """The publisher's own emergency line, with this deployment's number."""
+        return pack.emergency_line.replace("{emergency_number}", self.emergency_number)
+
+    def crisis_line(self) -> str:
+        """The crisis line that goes with this deployment's emergency number."""
+        lines = self.knowledge.conversation.crisis_lines
+        return lines.get(self.emergency_number, lines.get("default", ""))
+
+    def quoting(self, kind: str, blocks: Sequence[tuple[Slide, tuple[str, ...]]], extra: Sequence[str], rule: str, suggestions: tuple[str, ...]) -> Reply:
+        """A reply quoting slides: each slide's quotes, the extra lines, sources and notice."""
+        parts = []
+        for slide, quotes in blocks:
+            count = len(self.knowledge.pack(slide.pack).slides)
+            parts.append(f"{slide.title} (slide {slide.number} of {count}):\n" + "\n".join(f"  {q}" for q in quotes))
+        notice = self.line("notice")
+        tail = [self.source_line(slide) for slide, _ in blocks] + [notice]
+        text = "\n\n".join(parts + ["\n".join(extra)] * bool(extra) + ["\n".join(tail)])
+        return Reply(
+            kind=kind,
+            text=text,
+            slides=tuple(slide.number for slide, _ in blocks),
+            quotes=tuple(q for _, quotes in blocks for q in quotes),
+            sources=tuple(self.source(slide) for slide, _ in blocks),
+            notice=notice,
+            suggestions=suggestions,
+            rule=rule,
+        )
+
+
+def titles(slides: Sequence[Slide]) -> str:
+    """Slide titles as a readable list."""
+    return ", ".join(slide.title for slide in slides)

@@ -1,0 +1,79 @@
+"""Small checks of loaded YAML values that collect every problem with its line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mbcbot.errors import Problem
+from mbcbot.yamlfile import LineDict, LineList
+
+
+class FileCheck:
+    """Collects the problems of one file; each check returns a usable value."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        """Record one problem."""
+        self.problems.append(Problem(self.file, line, message))
+
+    def mapping(self, value: Any, line: int, what: str) -> LineDict:
+        """`value` as a mapping, else an empty one and a problem."""
+        if isinstance(value, LineDict):
+            return value
+        self.problem(line, f"{what} must be a mapping, not {_kind(value)}")
+        return LineDict()
+
+    def sequence(self, value: Any, line: int, what: str) -> LineList:
+        """`value` as a list, else an empty one and a problem."""
+        if isinstance(value, LineList):
+            return value
+        self.problem(line, f"{what} must be a list, not {_kind(value)}")
+        return LineList()
+
+    def keys(self, data: LineDict, what: str, required: set[str], optional: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        """Every required key present and no unknown key."""
+        for key in sorted(required - set(data)):
+            self.problem(data.line, f"{what} has no '{key}'")
+        for key in sorted(set(data) - required - set(optional), key=str):
+            self.problem(data.line_of(key), f"{what} has an unknown key {key!r}")
+
+    def text(self, data: LineDict, key: str, what: str) -> str:
+        """A non-empty string at `key`."""
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if key in data:
+            self.problem(data.line_of(key), f"{what} '{key}' must be non-empty text, not {_kind(value)}")
+        return ""
+
+    def texts(self, data: LineDict, key: str, what: str) -> tuple[str, ...]:
+        """A list of non-empty strings at `key` (missing means empty)."""
+        if key not in data:
+            return ()
+        items = self.sequence(data[key], data.line_of(key), f"{what} '{key}'")
+        good = []
+        for index, item in enumerate(items):
+            if isinstance(item, str) and item.strip():
+                good.append(item.strip())
+            else:
+                self.problem(items.line_of(index), f"{what} '{key}' item must be non-empty text, not {_kind(item)}")
+        return tuple(good)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return "empty text" if not value.strip() else f"text ({value[:30]!r})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

@@ -1,0 +1,57 @@
+"""Spelling correction of unknown words against a known vocabulary (rapidfuzz lives here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from mbcbot.text import phonetic_key
+
+SHORTEST_CORRECTED = 4  # shorter words are too ambiguous to correct ("dog" is not "drug")
+LONG_WORD = 6  # from this length two typing mistakes are corrected, below it one
+CACHE_LIMIT = 20_000  # corrections remembered per process (the same input, the same output)
+
+
+class Speller:
+    """Corrects a word to the nearest known word that starts with the same letter."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        known = sorted({word for word in vocabulary if word.isalpha()})
+        self.known = frozenset(known)
+        self._by_sound: dict[str, str] = {}
+        self._by_initial: dict[str, list[str]] = {}
+        for word in known:
+            self._by_sound.setdefault(phonetic_key(word), word)
+            self._by_initial.setdefault(word[0], []).append(word)
+        self._cache: dict[str, str] = {}
+
+    def corrected(self, word: str) -> str:
+        """The known word meant by `word`, or `word` itself when none is close."""
+        if word in self.known or len(word) < SHORTEST_CORRECTED or not word.isalpha():
+            return word
+        found = self._cache.get(word)
+        if found is None:
+            found = self._nearest(word)
+            if len(self._cache) < CACHE_LIMIT:
+                self._cache[word] = found
+        return found
+
+    def _nearest(self, word: str) -> str:
+        by_sound = self._by_sound.get(phonetic_key(word))
+        if by_sound:
+            return by_sound
+        budget = 2 if len(word) >= LONG_WORD else 1
+        candidates = self._by_initial.get(word[0], [])
+        close = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None)
+        if not close:
+            return word
+        # Equal distances: a dropped letter is the commonest slip ("livr" is "liver", not "live").
+        ranked = sorted(close, key=lambda found: (found[1], not _is_subsequence(word, found[0]), found[0]))
+        return str(ranked[0][0])
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    letters = iter(long)
+    return all(letter in letters for letter in short)

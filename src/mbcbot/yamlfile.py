@@ -1,0 +1,127 @@
+"""Read one YAML file into plain values that remember their line numbers.
+
+PyYAML lives here and nowhere else. Aliases are refused (no "billion laughs"),
+duplicate keys are refused, and every problem names its file and line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mbcbot.errors import Problem
+
+MAX_FILE_BYTES = 2_000_000  # far above any reviewed pack; stops runaway files early
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping that knows its own line and the line of each key."""
+
+    line = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[Any, int] = {}
+
+    def line_of(self, key: object) -> int:
+        """The line where `key` stands, else the mapping's own line."""
+        return self.lines.get(key, self.line)
+
+
+class LineList(list[Any]):
+    """A sequence that knows its own line and the line of each item."""
+
+    line = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[int] = []
+
+    def line_of(self, index: int) -> int:
+        """The line where item `index` starts."""
+        return self.lines[index] if index < len(self.lines) else self.line
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise _Refused(node.start_mark.line + 1, "YAML aliases (*name) are not allowed here")
+        return super().construct_object(node, deep=deep)
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[LineDict]:
+    data = LineDict()
+    data.line = node.start_mark.line + 1
+    yield data
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable) or isinstance(key, (list, dict)):
+            raise _Refused(line, "a key must be a plain value")
+        if key in data:
+            raise _Refused(line, f"duplicate key {key!r} (first on line {data.lines[key]})")
+        data[key] = loader.construct_object(value_node, deep=True)
+        data.lines[key] = line
+
+
+def _sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterator[LineList]:
+    data = LineList()
+    data.line = node.start_mark.line + 1
+    yield data
+    for item in node.value:
+        data.append(loader.construct_object(item, deep=True))
+        data.lines.append(item.start_mark.line + 1)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
+
+
+def shown(path: Path) -> str:
+    """The path as a person reads it: relative to here when below here."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
+    """The file's data and no problems, or None and what is wrong with it."""
+    where = shown(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Problem(where, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")]
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(where, 1, f"cannot be read: {error.strerror or error}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [Problem(where, line, f"is not valid UTF-8 (byte {error.start})")]
+    if not text.strip() or all(not s.strip() or s.lstrip().startswith("#") for s in text.splitlines()):
+        return None, [Problem(where, 1, "file is empty")]
+    try:
+        return yaml.load(text, Loader=_Loader), []
+    except _Refused as refused:
+        return None, [Problem(where, refused.line, refused.message)]
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        what = " ".join(str(part) for part in (error.context, error.problem) if part)
+        return None, [Problem(where, line, f"YAML syntax error: {what}")]
+    except yaml.YAMLError as error:
+        return None, [Problem(where, 1, f"YAML error: {error}")]
+    except RecursionError:
+        return None, [Problem(where, 1, "nesting is too deep")]

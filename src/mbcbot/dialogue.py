@@ -38,9 +38,10 @@ class Dialogue:
         if safety is not None:
             return safety, session
         rest = self.rules.lead_ins.sub("", flat).strip() or flat
-        handled = self._command(rest, session) or self._small_talk(rest, session)
-        if handled is not None:
-            return handled
+        for said in dict.fromkeys((flat, rest)):
+            handled = self._command(said, session) or self._small_talk(said, session)
+            if handled is not None:
+                return handled
         return self._answer(rest, session)
 
     def explained(self, message: str, session: Session) -> dict[str, object]:

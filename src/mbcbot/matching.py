@@ -17,7 +17,8 @@ from mbcbot.text import stem, stems, words
 
 UNKNOWN_WEIGHT = 0.9  # a word neither slides nor lexicon know: the question may be about something else
 NOT_COVERED_WEIGHT = 1.6  # a subject the slides do not cover weighs more than any slide word
-TITLE_BOOST = 1.6  # a word of a slide's title or keywords says what the slide is about
+TITLE_BOOST = 2.0  # a specific word of a slide's title or keywords says what the slide is about
+CONTEXT_BOOST = 1.6  # a follow-up naming no subject leans to the slide being discussed
 PHRASE_BONUS = 0.5  # two asked words standing side by side in one sentence
 MIN_COVERAGE = 0.6  # share of the question's weight a slide must hold to answer it
 TIE_RATIO = 0.85  # slides this close to the best are shown together, or asked about
@@ -180,10 +181,10 @@ class Matcher:
         for order in orders:
             index = self._slides[order]
             matched = tuple(term for term in query.known if term in index.terms)
-            score = sum(query.weights[t] * (TITLE_BOOST if t in index.subject else 1.0) for t in matched)
+            score = sum(query.weights[t] * (TITLE_BOOST if t in index.subject and t in self._subjects else 1.0) for t in matched)
             score += PHRASE_BONUS * len(query.bigrams & index.bigrams)
             if context is not None and not names_subject and index.slide == context:
-                score *= TITLE_BOOST
+                score *= CONTEXT_BOOST
             coverage = sum(query.weights[t] for t in matched) / total
             found.append(Candidate(index.slide, score, coverage, matched, names_subject))
         return sorted(found, key=lambda c: (-c.score, -c.coverage, self._order(c.slide)))

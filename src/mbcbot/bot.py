@@ -3,44 +3,54 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
-from pathlib import Path
 
+from mbcbot import cache
 from mbcbot.dialogue import Dialogue
-from mbcbot.knowledge import load_knowledge
+from mbcbot.matching import Matcher
 from mbcbot.model import Knowledge, Reply, Session
 
 KNOWLEDGE_ENV = "MBCBOT_KNOWLEDGE"
 EMERGENCY_ENV = "MBCBOT_EMERGENCY_NUMBER"
 
 
-def default_knowledge_dir() -> Path:
+def default_knowledge_dir() -> str:
     """$MBCBOT_KNOWLEDGE, else the knowledge shipped in the package, else the source checkout's."""
     configured = os.environ.get(KNOWLEDGE_ENV)
     if configured:
-        return Path(configured)
-    shipped = Path(__file__).resolve().parent / "knowledge"
-    return shipped if shipped.is_dir() else Path(__file__).resolve().parents[2] / "knowledge"
+        return configured
+    package = os.path.dirname(os.path.realpath(__file__))
+    shipped = os.path.join(package, "knowledge")
+    return shipped if os.path.isdir(shipped) else os.path.join(os.path.dirname(os.path.dirname(package)), "knowledge")
 
 
 class Bot:
     """A loaded, validated knowledge base that answers messages."""
 
-    def __init__(self, knowledge: Knowledge, emergency_number: str | None = None) -> None:
+    def __init__(self, knowledge: Knowledge, emergency_number: str | None = None, matcher: Matcher | None = None) -> None:
         self.knowledge = knowledge
-        self.dialogue = Dialogue(knowledge, emergency_number or os.environ.get(EMERGENCY_ENV) or None)
+        number = emergency_number or os.environ.get(EMERGENCY_ENV) or None
+        self.dialogue = Dialogue(knowledge, number, matcher)
 
     @classmethod
-    def load(cls, root: Path | None = None, emergency_number: str | None = None) -> Bot:
+    def load(cls, root: str | os.PathLike[str] | None = None, emergency_number: str | None = None) -> Bot:
         """Load and validate `root` (default: default_knowledge_dir()); raises KnowledgeError."""
-        return cls(load_knowledge(root or default_knowledge_dir()), emergency_number)
+        folder = os.path.abspath(root or default_knowledge_dir())
+        matcher = cache.cached(folder) if os.path.isdir(folder) else None
+        if not isinstance(matcher, Matcher):
+            from pathlib import Path
+
+            from mbcbot.knowledge import load_knowledge  # PyYAML is imported only when the cache misses
+
+            matcher = Matcher(load_knowledge(Path(folder)))
+            cache.store(folder, matcher)
+        return cls(matcher.knowledge, emergency_number, matcher)
 
     def reply(self, message: str, session: Session | None = None, explain: bool = False) -> tuple[Reply, Session]:
         """The reply to one message and the session that follows it."""
         session = session or Session()
         reply, after = self.dialogue.reply(message, session)
         if explain:
-            reply = replace(reply, explanation=self.dialogue.explained(message, session))
+            reply = reply._replace(explanation=self.dialogue.explained(message, session))
         return reply, after
 
     def welcome(self) -> str:

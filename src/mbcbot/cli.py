@@ -7,10 +7,8 @@ input, such as a knowledge folder that cannot be served; 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import sys
-from pathlib import Path
 
 from mbcbot import __version__
 from mbcbot.errors import KnowledgeError, MbcbotError
@@ -28,29 +26,74 @@ def parser() -> argparse.ArgumentParser:
     )
     main.add_argument("--version", action="version", version=f"mbcbot {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--knowledge", type=Path, metavar="DIR", help="knowledge folder (default: the reviewed packs shipped with mbcbot, or $MBCBOT_KNOWLEDGE)")
-    common.add_argument("--emergency-number", metavar="NUMBER", help="number shown in emergency replies (default 911, or $MBCBOT_EMERGENCY_NUMBER)")
+    common.add_argument(
+        "--knowledge",
+        type=str,
+        metavar="DIR",
+        help="knowledge folder (default: the reviewed packs shipped with mbcbot, or $MBCBOT_KNOWLEDGE)",
+    )
+    common.add_argument(
+        "--emergency-number",
+        metavar="NUMBER",
+        help="number shown in emergency replies (default 911, or $MBCBOT_EMERGENCY_NUMBER)",
+    )
     commands = main.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    chat = commands.add_parser("chat", parents=[common], help="talk with mbcbot (one conversation)", description="Talk with mbcbot. On a terminal: an interactive conversation. With stdin piped: one reply per input line, all lines one conversation.")
+    chat = commands.add_parser(
+        "chat",
+        parents=[common],
+        help="talk with mbcbot (one conversation)",
+        description="Talk with mbcbot. On a terminal: an interactive conversation. With stdin piped: one reply per input line, all lines one conversation.",
+    )
     chat.add_argument("--json", action="store_true", help="print one JSON reply per line")
     chat.add_argument("--no-color", action="store_true", help="no colours (also when NO_COLOR is set)")
-    chat.add_argument("--history-file", type=Path, metavar="FILE", help="opt in to keeping your questions in FILE (mode 0600); by default nothing is written")
+    chat.add_argument(
+        "--history-file",
+        type=str,
+        metavar="FILE",
+        help="opt in to keeping your questions in FILE (mode 0600); by default nothing is written",
+    )
     chat.add_argument("--explain", action="store_true", help="show why each reply was chosen")
 
-    ask = commands.add_parser("ask", parents=[common], help="answer one question and exit", description="Answer one question. With no question, read stdin: one independent question per line.")
+    ask = commands.add_parser(
+        "ask",
+        parents=[common],
+        help="answer one question and exit",
+        description="Answer one question. With no question, read stdin: one independent question per line.",
+    )
     ask.add_argument("question", nargs="*", help="the question (default: read lines from stdin)")
     ask.add_argument("--json", action="store_true", help="print one JSON reply per line")
     ask.add_argument("--explain", action="store_true", help="show the words read, their weights and the slides scored")
 
-    check = commands.add_parser("check", parents=[common], help="validate all knowledge and report every problem", description="Validate the knowledge folder; report every problem as file:line: what is wrong.")
-    check.add_argument("--max-review-age", type=float, default=3.0, metavar="YEARS", help="warn when a pack's review is older than this (default 3)")
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="validate all knowledge and report every problem",
+        description="Validate the knowledge folder; report every problem as file:line: what is wrong.",
+    )
+    check.add_argument(
+        "--max-review-age",
+        type=float,
+        default=3.0,
+        metavar="YEARS",
+        help="warn when a pack's review is older than this (default 3)",
+    )
 
-    stamp = commands.add_parser("stamp", help="record a new medical review of a pack", description="After a medical review, record the reviewer, the date and the SHA-256 of every slide text in the pack's stamp.yaml.")
-    stamp.add_argument("pack", type=Path, help="the pack folder (holding pack.yaml and slides.yaml)")
+    stamp = commands.add_parser(
+        "stamp",
+        help="record a new medical review of a pack",
+        description="After a medical review, record the reviewer, the date and the SHA-256 of every slide text in the pack's stamp.yaml.",
+    )
+    stamp.add_argument("pack", type=str, help="the pack folder (holding pack.yaml and slides.yaml)")
     stamp.add_argument("--reviewer", required=True, help='who reviewed it, e.g. "Brunilda Nazario, MD"')
-    stamp.add_argument("--date", required=True, type=datetime.date.fromisoformat, help="the review date, YYYY-MM-DD")
+    stamp.add_argument("--date", required=True, type=_iso_date, help="the review date, YYYY-MM-DD")
     return main
+
+
+def _iso_date(text: str) -> object:
+    import datetime
+
+    return datetime.date.fromisoformat(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +149,10 @@ def _check(args: argparse.Namespace) -> int:
     from mbcbot.replies import spoken_date
     from mbcbot.review import review_age_years
 
-    root = args.knowledge or default_knowledge_dir()
+    import datetime
+    from pathlib import Path
+
+    root = Path(args.knowledge or default_knowledge_dir())
     try:
         knowledge = load_knowledge(root)
     except KnowledgeError as error:
@@ -115,9 +161,11 @@ def _check(args: argparse.Namespace) -> int:
         return PROBLEMS
     today = datetime.date.today()
     for pack in knowledge.packs:
-        age = review_age_years(pack.review.date, today)
+        age = review_age_years(datetime.date.fromisoformat(pack.review.date), today)
         if age > args.max_review_age:
-            print(f"warning: pack '{pack.id}' was last reviewed {age:.1f} years ago ({spoken_date(pack.review.date)}, by {pack.review.reviewer}); the limit is {args.max_review_age:g} years: have it reviewed again")
+            print(
+                f"warning: pack '{pack.id}' was last reviewed {age:.1f} years ago ({spoken_date(pack.review.date)}, by {pack.review.reviewer}); the limit is {args.max_review_age:g} years: have it reviewed again"
+            )
     slides = sum(len(pack.slides) for pack in knowledge.packs)
     print(f"ok: {len(knowledge.packs)} pack(s), {slides} slides, review stamps match, knowledge in {root}")
     return OK
@@ -126,5 +174,7 @@ def _check(args: argparse.Namespace) -> int:
 def _stamp(args: argparse.Namespace) -> int:
     from mbcbot.stamping import stamp_pack
 
-    print(stamp_pack(args.pack, args.reviewer, args.date))
+    from pathlib import Path
+
+    print(stamp_pack(Path(args.pack), args.reviewer, args.date))
     return OK

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
@@ -20,6 +19,8 @@ def input_lines(stream: BinaryIO) -> Iterator[str]:
 
 def as_json(reply: Reply, explain: bool = False) -> str:
     """One reply as one line of JSON."""
+    import json
+
     return json.dumps(reply.as_dict(explain), ensure_ascii=False)
 
 
@@ -38,6 +39,8 @@ def as_text(reply: Reply, color: bool = False, explain: bool = False) -> str:
             lines.append(line)
         text = "\n".join(lines)
     if explain:
+        import json
+
         text += "\n\n[explain] " + json.dumps({"kind": reply.kind, "rule": reply.rule, **reply.explanation}, indent=2)
     return text
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import string
 from pathlib import Path
-from types import MappingProxyType
 
 from mbcbot.errors import Problem
-from mbcbot.model import Conversation, Rule
+from mbcbot.model import Conversation, FrozenMap, Rule
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
@@ -25,7 +24,17 @@ PLACEHOLDERS = {
     "pack_title", "publisher", "reviewer", "review_date", "topics", "count", "emergency_number",
     "title", "number", "titles", "topic", "max_chars",
 }  # fmt: skip
-TOP_KEYS = {"emergency_number", "crisis_lines", "limits", "safety", "lead_ins", "intents", "commands", "number_words", "lines"}
+TOP_KEYS = {
+    "emergency_number",
+    "crisis_lines",
+    "limits",
+    "safety",
+    "lead_ins",
+    "intents",
+    "commands",
+    "number_words",
+    "lines",
+}
 
 
 def conversation_from(path: Path) -> tuple[Conversation, list[Problem]]:
@@ -48,15 +57,15 @@ def conversation_from(path: Path) -> tuple[Conversation, list[Problem]]:
     check.keys(safety, "'safety'", {"emergency", "advice"})
     conversation = Conversation(
         emergency_number=str(number),
-        crisis_lines=MappingProxyType(_strings(check, data, "crisis_lines")),
+        crisis_lines=FrozenMap(_strings(check, data, "crisis_lines")),
         max_message_chars=max_chars,
         emergency=_rules(check, safety, "emergency"),
         advice=_rules(check, safety, "advice"),
         lead_ins=_pattern(check, data.get("lead_ins", "^$"), data.line_of("lead_ins")),
-        intents=MappingProxyType(_intents(check, data)),
-        commands=MappingProxyType(_commands(check, data)),
-        number_words=MappingProxyType(_numbers(check, data)),
-        lines=MappingProxyType(_lines(check, data)),
+        intents=FrozenMap(_intents(check, data)),
+        commands=FrozenMap(_commands(check, data)),
+        number_words=FrozenMap(_numbers(check, data)),
+        lines=FrozenMap(_lines(check, data)),
     )
     return conversation, check.problems
 

@@ -6,8 +6,6 @@ safety (emergency, then personal advice) -> commands and small talk
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from mbcbot.matching import MAX_TOGETHER, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
 from mbcbot.model import Knowledge, Reply, Session, Slide
 from mbcbot.replies import Voice, spoken_date, titles
@@ -17,16 +15,16 @@ from mbcbot.text import normalised, plain, words
 class Dialogue:
     """Answers one message in a session; holds no per-conversation state itself."""
 
-    def __init__(self, knowledge: Knowledge, emergency_number: str | None = None) -> None:
+    def __init__(self, knowledge: Knowledge, emergency_number: str | None = None, matcher: Matcher | None = None) -> None:
         self.knowledge = knowledge
         self.rules = knowledge.conversation
-        self.matcher = Matcher(knowledge)
+        self.matcher = matcher or Matcher(knowledge)
         self.voice = Voice(knowledge, emergency_number or self.rules.emergency_number)
         self.slides = knowledge.slides
 
     def reply(self, message: str, session: Session) -> tuple[Reply, Session]:
         """The reply to `message` and the session after it."""
-        session = replace(session, turns=session.turns + 1)
+        session = session._replace(turns=session.turns + 1)
         if len(message) > self.rules.max_message_chars:
             return self._simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars), session
         text = normalised(message)
@@ -57,7 +55,13 @@ class Dialogue:
             "unknown": list(query.unknown),
             "not_covered": list(query.not_covered),
             "candidates": [
-                {"slide": c.slide.number, "title": c.slide.title, "score": round(c.score, 3), "coverage": round(c.coverage, 3), "matched": list(c.matched)}
+                {
+                    "slide": c.slide.number,
+                    "title": c.slide.title,
+                    "score": round(c.score, 3),
+                    "coverage": round(c.coverage, 3),
+                    "matched": list(c.matched),
+                }
                 for c in ranked[:5]
             ],
             "min_coverage": MIN_COVERAGE,
@@ -88,7 +92,13 @@ class Dialogue:
         lines = [self.voice.line("advice")]
         if related:
             lines.append(self.voice.line("advice_related", titles=titles(related)))
-        return Reply(kind="advice", text=" ".join(lines), rule=f"advice:{rule_id}", notice=self.voice.line("notice"), suggestions=tuple(s.title for s in related))
+        return Reply(
+            kind="advice",
+            text=" ".join(lines),
+            rule=f"advice:{rule_id}",
+            notice=self.voice.line("notice"),
+            suggestions=tuple(s.title for s in related),
+        )
 
     def _command(self, rest: str, session: Session) -> tuple[Reply, Session] | None:
         commands = self.rules.commands
@@ -129,7 +139,15 @@ class Dialogue:
     def _sources(self) -> Reply:
         lines = []
         for pack in self.knowledge.packs:
-            lines.append(self.voice.line("sources_intro", pack_title=pack.title, publisher=pack.publisher, reviewer=pack.review.reviewer, review_date=spoken_date(pack.review.date)))
+            lines.append(
+                self.voice.line(
+                    "sources_intro",
+                    pack_title=pack.title,
+                    publisher=pack.publisher,
+                    reviewer=pack.review.reviewer,
+                    review_date=spoken_date(pack.review.date),
+                )
+            )
             lines += [f"- {source}" for source in pack.sources]
             lines += [f"Images: {', '.join(f'{s}) {c}' for s, c in pack.image_credits)}."] * bool(pack.image_credits)
             lines.append(pack.disclaimer)
@@ -157,14 +175,14 @@ class Dialogue:
             return self._simple("help", "last_slide", "command:next", self._titles()), session
         slide = slides[number - 1]
         rule = "command:next" if step > 0 else "command:previous"
-        return self._whole(slide, rule), replace(session, pack=slide.pack, slide=slide.number)
+        return self._whole(slide, rule), session._replace(pack=slide.pack, slide=slide.number)
 
     def _goto(self, number: int, session: Session) -> tuple[Reply, Session]:
         slides = self._pack_slides(session)
         if not 1 <= number <= len(slides):
             return self._simple("help", "no_such_slide", "command:slide", number=number, count=len(slides)), session
         slide = slides[number - 1]
-        return self._whole(slide, "command:slide"), replace(session, pack=slide.pack, slide=slide.number)
+        return self._whole(slide, "command:slide"), session._replace(pack=slide.pack, slide=slide.number)
 
     def _next_suggestions(self, slide: Slide) -> tuple[str, ...]:
         slides = self.knowledge.pack(slide.pack).slides
@@ -184,16 +202,26 @@ class Dialogue:
         extra = [self.voice.line("more_hint")] if partial and len(blocks) == 1 else []
         best = chosen[0].slide
         reply = self.voice.quoting("answer", blocks, extra, "match", self._next_suggestions(best))
-        return reply, replace(session, pack=best.pack, slide=best.number)
+        return reply, session._replace(pack=best.pack, slide=best.number)
 
     def _clarify(self, chosen: list[Candidate]) -> Reply:
         slides = [c.slide for c in chosen]
         text = self.voice.line("clarify", titles=titles(slides))
-        return Reply(kind="clarify", text=text, slides=tuple(s.number for s in slides), rule="clarify", suggestions=tuple(s.title for s in slides))
+        return Reply(
+            kind="clarify",
+            text=text,
+            slides=tuple(s.number for s in slides),
+            rule="clarify",
+            suggestions=tuple(s.title for s in slides),
+        )
 
     def _fallback(self, query: Query, ranked: list[Candidate]) -> Reply:
         lines = [self.voice.line("fallback_topic", topic=topic) for topic in query.not_covered[:2]]
-        lines.append(self.voice.line("fallback") if query.known or query.unknown or query.not_covered else self.voice.line("not_understood"))
+        lines.append(
+            self.voice.line("fallback")
+            if query.known or query.unknown or query.not_covered
+            else self.voice.line("not_understood")
+        )
         near = [c.slide for c in ranked[:3]] or list(self.slides[:3])
         lines.append(self.voice.line("fallback_suggest", titles=titles(near)))
         return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=tuple(s.title for s in near))

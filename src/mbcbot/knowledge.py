@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from mbcbot.conversation import conversation_from
 from mbcbot.errors import KnowledgeError, Problem
-from mbcbot.model import Knowledge, Lexicon, Pack, Review, Slide
+from mbcbot.model import FrozenMap, Knowledge, Lexicon, Pack, Review, Slide
 from mbcbot.review import STAMP_FILE, pack_digest, slide_digest
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, sentences, stems, words
@@ -122,7 +121,7 @@ def _slides(path: Path, pack_id: str, check: FileCheck) -> list[Slide]:
 
 
 def _review(folder: Path, slides: list[Slide], check: FileCheck, slide_check: FileCheck) -> Review:
-    empty = Review("", datetime.date.min, "", MappingProxyType({}))
+    empty = Review("", datetime.date.min.isoformat(), "", FrozenMap({}))
     if not (folder / STAMP_FILE).is_file():
         check.problem(1, "the pack has no review stamp; after a medical review run `mbcbot stamp`")
         return empty
@@ -136,7 +135,8 @@ def _review(folder: Path, slides: list[Slide], check: FileCheck, slide_check: Fi
         date = datetime.date.min
     stamped = check.mapping(data.get("slides"), data.line_of("slides"), "the stamp's 'slides'")
     digests = {number: str(value) for number, value in stamped.items() if isinstance(number, int)}
-    review = Review(check.text(data, "reviewer", "the stamp"), date, str(data.get("sha256", "")), MappingProxyType(digests))
+    reviewer = check.text(data, "reviewer", "the stamp")
+    review = Review(reviewer, date.isoformat(), str(data.get("sha256", "")), FrozenMap(digests))
     for slide in slides:
         if slide.text and digests.get(slide.number) != slide_digest(slide.text):
             slide_check.problem(
@@ -179,19 +179,21 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
     forms = _forms(data, check)
     slide_stems = {stem for slide in slides for stem in stems(f"{slide.title} {slide.text} {' '.join(slide.keywords)}", forms)}
     slide_phrases = [stems(sentence, forms) for slide in slides for sentence in slide.sentences]
-    claimed: dict[tuple[str, ...], int] = {}
+    claimed: dict[tuple[str, ...], tuple[str, int]] = {}
     known_words: set[str] = set(forms) | set(forms.values())
 
-    def claim(phrase: str, line: int, what: str, in_slides_ok: bool) -> tuple[str, ...]:
+    def claim(phrase: str, line: int, meaning: str, in_slides_ok: bool) -> tuple[str, ...]:
         key = stems(phrase, forms)
         known_words.update(words(phrase))
+        what = meaning.split(":")[0]
+        earlier = claimed.get(key)
         if not key:
             check.problem(line, f"{what} {phrase!r} has no words")
-        elif key in claimed:
-            check.problem(line, f"{what} {phrase!r} is already claimed on line {claimed[key]}")
+        elif earlier is not None and earlier[0] != meaning:
+            check.problem(line, f"{what} {phrase!r} is already claimed as {earlier[0]} on line {earlier[1]}")
         elif not in_slides_ok and any(_contains(sentence, key) for sentence in slide_phrases):
             check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
-        claimed.setdefault(key, line)
+        claimed.setdefault(key, (meaning, line))
         return key
 
     stopwords = _stopwords(data, check, claim)
@@ -210,13 +212,13 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
             if not isinstance(variant, str) or not variant.strip():
                 check.problem(where, f"a synonym of {target!r} must be text")
                 continue
-            synonyms[claim(variant, where, "synonym", False)] = target_stems
+            synonyms[claim(variant, where, f"synonym:{target}", False)] = target_stems
     not_covered = _not_covered(data, check, claim)
     lexicon = Lexicon(
         stopwords=frozenset(stopwords),
-        forms=MappingProxyType(forms),
-        synonyms=MappingProxyType(synonyms),
-        not_covered=MappingProxyType(not_covered),
+        forms=FrozenMap(forms),
+        synonyms=FrozenMap(synonyms),
+        not_covered=FrozenMap(not_covered),
         words=frozenset(known_words),
     )
     return lexicon, check.problems
@@ -256,7 +258,7 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
             if not isinstance(term, str) or not term.strip():
                 check.problem(terms.line_of(position), f"a term of {topic!r} must be text")
                 continue
-            found[claim(term, terms.line_of(position), "not-covered term", False)] = topic
+            found[claim(term, terms.line_of(position), f"not-covered term:{topic}", False)] = topic
     return found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mbcbot.model import Knowledge, Slide
 from mbcbot.spelling import Speller
@@ -30,8 +30,7 @@ LEAD_SENTENCES = 2  # a question naming only a slide's subject gets its first se
 ANAPHORA = ("That ", "This ", "These ", "Those ")  # such a sentence needs the one before it
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """What a message asks, as weighted stems."""
 
     terms: tuple[str, ...]
@@ -48,8 +47,7 @@ class Query:
         return sum(self.weights.values())
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """One slide's claim to answer a query."""
 
     slide: Slide
@@ -59,8 +57,7 @@ class Candidate:
     names_subject: bool
 
 
-@dataclass(frozen=True)
-class _SlideIndex:
+class _SlideIndex(NamedTuple):
     slide: Slide
     order: int
     terms: frozenset[str]
@@ -73,6 +70,7 @@ class Matcher:
     """Ranks the slides of a knowledge base against questions."""
 
     def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
         lexicon = knowledge.lexicon
         self._forms = lexicon.forms
         stop = frozenset(phrase[0] for phrase in lexicon.stopwords if len(phrase) == 1)

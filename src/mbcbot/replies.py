@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 
 from mbcbot.model import Knowledge, Pack, Reply, Slide, Source
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
-def spoken_date(date: datetime.date) -> str:
-    """A date as the publisher prints it: January 19, 2022."""
-    return f"{_MONTHS[date.month - 1]} {date.day}, {date.year}"
+def spoken_date(iso: str) -> str:
+    """An ISO date as the publisher prints it: 2022-01-19 -> January 19, 2022."""
+    year, month, day = (int(part) for part in iso.split("-"))
+    return f"{_MONTHS[month - 1]} {day}, {year}"
 
 
 class Voice:
@@ -46,7 +59,7 @@ class Voice:
             title=slide.title,
             publisher=pack.publisher,
             reviewer=pack.review.reviewer,
-            review_date=pack.review.date.isoformat(),
+            review_date=pack.review.date,
         )
 
     def source_line(self, slide: Slide) -> str:
@@ -72,7 +85,14 @@ class Voice:
         lines = self.knowledge.conversation.crisis_lines
         return lines.get(self.emergency_number, lines.get("default", ""))
 
-    def quoting(self, kind: str, blocks: Sequence[tuple[Slide, tuple[str, ...]]], extra: Sequence[str], rule: str, suggestions: tuple[str, ...]) -> Reply:
+    def quoting(
+        self,
+        kind: str,
+        blocks: Sequence[tuple[Slide, tuple[str, ...]]],
+        extra: Sequence[str],
+        rule: str,
+        suggestions: tuple[str, ...],
+    ) -> Reply:
         """A reply quoting slides: each slide's quotes, the extra lines, sources and notice."""
         parts = []
         for slide, quotes in blocks:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from mbcbot.text import phonetic_key
 
 SHORTEST_CORRECTED = 4  # shorter words are too ambiguous to correct ("dog" is not "drug")
@@ -42,6 +39,9 @@ class Speller:
         by_sound = self._by_sound.get(phonetic_key(word))
         if by_sound:
             return by_sound
+        from rapidfuzz import process  # imported on the first unknown word: most questions need none
+        from rapidfuzz.distance import OSA
+
         budget = 2 if len(word) >= LONG_WORD else 1
         candidates = self._by_initial.get(word[0], [])
         close = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None)

@@ -7,7 +7,7 @@ import string
 from pathlib import Path
 
 from mbcbot.errors import Problem
-from mbcbot.model import Conversation, FrozenMap, Rule
+from mbcbot.model import Conversation, FrozenMap, Rule, RuleSet
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
@@ -24,6 +24,7 @@ PLACEHOLDERS = {
     "pack_title", "publisher", "reviewer", "review_date", "topics", "count", "emergency_number",
     "title", "number", "titles", "topic", "max_chars",
 }  # fmt: skip
+_NEVER = "(?!)"  # a pattern that matches nothing, standing in for a broken one
 TOP_KEYS = {
     "emergency_number",
     "crisis_lines",
@@ -55,12 +56,14 @@ def conversation_from(path: Path) -> tuple[Conversation, list[Problem]]:
         max_chars = 1000
     safety = check.mapping(data.get("safety", LineDict()), data.line_of("safety"), "'safety'")
     check.keys(safety, "'safety'", {"emergency", "advice"})
+    emergency = _rules(check, safety, "emergency")
     conversation = Conversation(
         emergency_number=str(number),
         crisis_lines=FrozenMap(_strings(check, data, "crisis_lines")),
         max_message_chars=max_chars,
-        emergency=_rules(check, safety, "emergency"),
-        advice=_rules(check, safety, "advice"),
+        crisis=_rule_set(check, [(rule, patterns) for rule, patterns in emergency if rule.crisis], safety.line),
+        emergency=_rule_set(check, emergency, safety.line),
+        advice=_rule_set(check, _rules(check, safety, "advice"), safety.line),
         lead_ins=_pattern(check, data.get("lead_ins", "^$"), data.line_of("lead_ins")),
         intents=FrozenMap(_intents(check, data)),
         commands=FrozenMap(_commands(check, data)),
@@ -73,23 +76,44 @@ def conversation_from(path: Path) -> tuple[Conversation, list[Problem]]:
 def _pattern(check: FileCheck, value: object, line: int) -> re.Pattern[str]:
     if not isinstance(value, str) or not value:
         check.problem(line, "a pattern must be non-empty text")
-        return re.compile(r"(?!)")
+        return re.compile(_NEVER)
     try:
         return re.compile(value)
     except re.error as error:
         check.problem(line, f"pattern {value!r} is not a valid regular expression: {error}")
-        return re.compile(r"(?!)")
+        return re.compile(_NEVER)
 
 
-def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[re.Pattern[str], ...]:
+def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[str, ...]:
+    """The patterns at `value`, each checked; broken ones are reported and left out."""
     items = value if isinstance(value, LineList) else check.sequence(value, line, what)
     if not items:
         check.problem(line, f"{what} has no patterns")
-    return tuple(_pattern(check, item, items.line_of(i)) for i, item in enumerate(items))
+    good = []
+    for index, item in enumerate(items):
+        compiled = _pattern(check, item, items.line_of(index))
+        if compiled.pattern != _NEVER:
+            good.append(compiled.pattern)
+    return tuple(good)
 
 
-def _rules(check: FileCheck, safety: LineDict, group: str) -> tuple[Rule, ...]:
-    rules, seen = [], set()
+def _either(patterns: tuple[str, ...]) -> str:
+    return "|".join(f"(?:{pattern})" for pattern in patterns) or _NEVER
+
+
+def _rule_set(check: FileCheck, rules: list[tuple[Rule, tuple[str, ...]]], line: int) -> RuleSet:
+    sources = tuple(_either(patterns) for _, patterns in rules)
+    try:
+        pattern = re.compile(_either(sources))
+    except re.error as error:
+        check.problem(line, f"safety patterns cannot be searched together ({error}); they may not name groups")
+        pattern = re.compile(_NEVER)
+    return RuleSet(tuple(rule for rule, _ in rules), pattern, sources)
+
+
+def _rules(check: FileCheck, safety: LineDict, group: str) -> list[tuple[Rule, tuple[str, ...]]]:
+    rules: list[tuple[Rule, tuple[str, ...]]] = []
+    seen = set()
     items = check.sequence(safety.get(group, LineList()), safety.line_of(group), f"safety '{group}'")
     for index, item in enumerate(items):
         entry = check.mapping(item, items.line_of(index), f"a {group} rule")
@@ -102,14 +126,20 @@ def _rules(check: FileCheck, safety: LineDict, group: str) -> tuple[Rule, ...]:
         if not isinstance(crisis, bool):
             check.problem(entry.line_of("crisis"), f"rule '{rule_id}': 'crisis' must be true or false")
         patterns = _patterns(check, entry.get("patterns"), entry.line_of("patterns"), f"rule '{rule_id}'")
-        rules.append(Rule(rule_id, patterns, crisis is True))
-    return tuple(rules)
+        for pattern in patterns:
+            if re.compile(pattern).groupindex:
+                check.problem(entry.line_of("patterns"), f"rule '{rule_id}': safety patterns may not name groups")
+        rules.append((Rule(rule_id, crisis is True), patterns))
+    return rules
 
 
-def _intents(check: FileCheck, data: LineDict) -> dict[str, tuple[re.Pattern[str], ...]]:
+def _intents(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:
     table = check.mapping(data.get("intents", LineDict()), data.line_of("intents"), "'intents'")
     check.keys(table, "'intents'", set(INTENTS))
-    return {name: _patterns(check, table.get(name), table.line_of(name), f"intent '{name}'") for name in INTENTS}
+    found = {}
+    for name in INTENTS:
+        found[name] = re.compile(_either(_patterns(check, table.get(name), table.line_of(name), f"intent '{name}'")))
+    return found
 
 
 def _commands(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:

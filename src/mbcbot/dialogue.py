@@ -72,13 +72,12 @@ class Dialogue:
 
     def _safety(self, text: str, flat: str) -> Reply | None:
         corrected = " ".join(self.matcher.corrected(word) for word in words(flat))
-        for rule in self.rules.emergency:
-            if any(p.search(flat) or p.search(corrected) for p in rule.patterns):
-                return self._emergency(rule.id, rule.crisis)
-        for rule in self.rules.advice:
-            if any(p.search(flat) for p in rule.patterns):
-                return self._advice(rule.id, flat)
-        return None
+        texts = (flat,) if corrected == flat else (flat, corrected)
+        rule = self.rules.crisis.first(*texts) or self.rules.emergency.first(*texts)
+        if rule is not None:
+            return self._emergency(rule.id, rule.crisis)
+        rule = self.rules.advice.first(flat)
+        return self._advice(rule.id, flat) if rule is not None else None
 
     def _emergency(self, rule_id: str, crisis: bool) -> Reply:
         pack = self.knowledge.packs[0]
@@ -128,8 +127,8 @@ class Dialogue:
         return int(value) if value.isdigit() else self.rules.number_words.get(value)
 
     def _small_talk(self, rest: str, session: Session) -> tuple[Reply, Session] | None:
-        for intent, patterns in self.rules.intents.items():
-            if any(p.fullmatch(rest) for p in patterns):
+        for intent, pattern in self.rules.intents.items():
+            if pattern.fullmatch(rest):
                 if intent == "sources":
                     return self._sources(), session
                 suggestions = self._titles() if intent in ("greeting", "help") else ()
@@ -229,7 +228,9 @@ class Dialogue:
 
 def _chosen(ranked: list[Candidate]) -> list[Candidate]:
     """The slides that answer: the best if it covers enough, with any near ties."""
-    if not ranked or ranked[0].coverage < MIN_COVERAGE:
+    covering = [c for c in ranked if c.coverage >= MIN_COVERAGE]
+    if not covering:
         return []
-    best = ranked[0].score
-    return [c for c in ranked if c.coverage >= MIN_COVERAGE and c.score >= TIE_RATIO * best]
+    best = covering[0].score
+    tied = [c for c in covering if c.score >= TIE_RATIO * best]
+    return sorted(tied, key=lambda c: -c.coverage) if len(tied) > 1 else tied

@@ -57,7 +57,7 @@ def _pack(folder: Path) -> tuple[Pack, list[Problem]]:
     meta_check = FileCheck(shown(folder / "pack.yaml"))
     meta = _data(folder / "pack.yaml", meta_check)
     if meta:
-        meta_check.keys(meta, "the pack", PACK_KEYS, {"image_credits"})
+        meta_check.keys(meta, "the pack", PACK_KEYS, {"image_credits", "subject"})
     pack_id = meta_check.text(meta, "id", "the pack")
     slide_check = FileCheck(shown(folder / "slides.yaml"))
     slides = _slides(folder / "slides.yaml", pack_id, slide_check)
@@ -71,6 +71,7 @@ def _pack(folder: Path) -> tuple[Pack, list[Problem]]:
         id=pack_id,
         title=meta_check.text(meta, "title", "the pack"),
         publisher=meta_check.text(meta, "publisher", "the pack"),
+        subject=meta_check.texts(meta, "subject", "the pack"),
         sources=meta_check.texts(meta, "sources", "the pack"),
         image_credits=tuple(credits),
         disclaimer=normalised(meta_check.text(meta, "disclaimer", "the pack")),

@@ -17,16 +17,18 @@ from mbcbot.text import stem, stems, words
 
 UNKNOWN_WEIGHT = 0.9  # a word neither slides nor lexicon know: the question may be about something else
 NOT_COVERED_WEIGHT = 1.6  # a subject the slides do not cover weighs more than any slide word
-TITLE_BOOST = 2.0  # a specific word of a slide's title or keywords says what the slide is about
+TITLE_BOOST = 2.0  # a specific title word, or a whole keyword phrase, says what the slide is about
 CONTEXT_BOOST = 1.6  # a follow-up naming no subject leans to the slide being discussed
 PHRASE_BONUS = 0.5  # two asked words standing side by side in one sentence
 MIN_COVERAGE = 0.6  # share of the question's weight a slide must hold to answer it
 TIE_RATIO = 0.85  # slides this close to the best are shown together, or asked about
 MAX_TOGETHER = 3  # at most this many slides quoted in one answer
+SPECIFIC_SLIDES = 2  # a title word on at most this many slides names a subject ("liver", not "cancer")
 MIN_ASPECT_WEIGHT = 0.35  # words on nearly every slide ("cancer") pick no sentence
 SENTENCE_RATIO = 0.6  # sentences this close to the best sentence are quoted too
 MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
 LEAD_SENTENCES = 2  # a question naming only a slide's subject gets its first sentences
+WORDS_REMEMBERED = 50_000  # words whose reading is kept per process; bounds memory on hostile input
 ANAPHORA = ("That ", "This ", "These ", "Those ")  # such a sentence needs the one before it
 
 
@@ -62,6 +64,7 @@ class _SlideIndex(NamedTuple):
     order: int
     terms: frozenset[str]
     subject: frozenset[str]
+    keywords: tuple[frozenset[str], ...]
     sentence_terms: tuple[frozenset[str], ...]
     bigrams: frozenset[tuple[str, str]]
 
@@ -74,7 +77,10 @@ class Matcher:
         lexicon = knowledge.lexicon
         self._forms = lexicon.forms
         stop = frozenset(phrase[0] for phrase in lexicon.stopwords if len(phrase) == 1)
-        self._slides = tuple(_indexed(slide, order, lexicon.forms, stop) for order, slide in enumerate(knowledge.slides))
+        everywhere = {pack.id: frozenset(stems(" ".join(pack.subject), lexicon.forms)) for pack in knowledge.packs}
+        self._slides = tuple(
+            _indexed(slide, order, lexicon.forms, stop, everywhere[slide.pack]) for order, slide in enumerate(knowledge.slides)
+        )
         self._order_of = {(index.slide.pack, index.slide.number): index.order for index in self._slides}
         postings: dict[str, list[int]] = {}
         for index in self._slides:
@@ -83,7 +89,9 @@ class Matcher:
         self._postings = {term: tuple(orders) for term, orders in postings.items()}
         count = max(1, len(self._slides))
         self._weights = {term: math.log(1 + count / len(orders)) / math.log(1 + count) for term, orders in postings.items()}
-        self._subjects = frozenset(term for index in self._slides for term in index.subject if len(self._postings[term]) <= 2)
+        specific = {term for term, orders in self._postings.items() if len(orders) <= SPECIFIC_SLIDES}
+        self._slides = tuple(index._replace(subject=index.subject & specific) for index in self._slides)
+        self._subjects = frozenset(term for index in self._slides for term in index.subject)
         self._phrases: dict[tuple[str, ...], tuple[str, object]] = {}
         for phrase in lexicon.stopwords:
             self._phrases[phrase] = ("stop", ())
@@ -91,9 +99,13 @@ class Matcher:
             self._phrases[phrase] = ("synonym", target)
         for phrase, topic in lexicon.not_covered.items():
             self._phrases[phrase] = ("not_covered", topic)
-        self._longest = max((len(p) for p in self._phrases), default=1)
+        self._starts: dict[str, int] = {}
+        for phrase in self._phrases:
+            self._starts[phrase[0]] = max(self._starts.get(phrase[0], 0), len(phrase))
+        self._words: dict[str, tuple[str, str]] = {}
         slide_words = {word for s in knowledge.slides for word in words(f"{s.title} {s.text} {' '.join(s.keywords)}")}
-        self._speller = Speller(slide_words | lexicon.words)
+        weak = {word for phrase in lexicon.stopwords if len(phrase) == 1 for word in phrase}
+        self._speller = Speller(slide_words | lexicon.words, weak)
         self._known_stems = frozenset(stem(lexicon.forms.get(w, w)) for w in self._speller.known)
 
     @property
@@ -105,10 +117,10 @@ class Matcher:
         """The weighted stems a message asks about."""
         corrections, stemmed = [], []
         for word in words(message):
-            fixed = self._corrected(word)
+            fixed, stemmed_word = self._read(word)
             if fixed != word:
                 corrections.append((word, fixed))
-            stemmed.append(stem(self._forms.get(fixed, fixed)))
+            stemmed.append(stemmed_word)
         terms, topics = self._rewritten(stemmed)
         weights: dict[str, float] = {}
         known, unknown, bigrams = [], [], set()
@@ -141,19 +153,27 @@ class Matcher:
 
     def corrected(self, word: str) -> str:
         """The known word meant by `word` (itself when known or when nothing is close)."""
-        return self._corrected(word)
+        return self._read(word)[0]
 
-    def _corrected(self, word: str) -> str:
-        if word in self._speller.known or stem(self._forms.get(word, word)) in self._known_stems:
-            return word
-        return self._speller.corrected(word)
+    def _read(self, word: str) -> tuple[str, str]:
+        """A word as corrected, and its stem (remembered: the same word always reads the same)."""
+        found = self._words.get(word)
+        if found is None:
+            fixed = word
+            if word not in self._speller.known and stem(self._forms.get(word, word)) not in self._known_stems:
+                fixed = self._speller.corrected(word)
+            found = (fixed, stem(self._forms.get(fixed, fixed)))
+            if len(self._words) < WORDS_REMEMBERED:
+                self._words[word] = found
+        return found
 
     def _rewritten(self, stemmed: list[str]) -> tuple[list[str], list[str]]:
         terms: list[str] = []
         topics: list[str] = []
         position = 0
         while position < len(stemmed):
-            for size in range(min(self._longest, len(stemmed) - position), 0, -1):
+            longest = self._starts.get(stemmed[position], 0)
+            for size in range(min(longest, len(stemmed) - position), 0, -1):
                 action = self._phrases.get(tuple(stemmed[position : position + size]))
                 if action is not None:
                     break
@@ -179,7 +199,9 @@ class Matcher:
         for order in orders:
             index = self._slides[order]
             matched = tuple(term for term in query.known if term in index.terms)
-            score = sum(query.weights[t] * (TITLE_BOOST if t in index.subject and t in self._subjects else 1.0) for t in matched)
+            asked = set(matched)
+            boosted = index.subject.union(*(phrase for phrase in index.keywords if phrase <= asked))
+            score = sum(query.weights[t] * (TITLE_BOOST if t in boosted else 1.0) for t in matched)
             score += PHRASE_BONUS * len(query.bigrams & index.bigrams)
             if context is not None and not names_subject and index.slide == context:
                 score *= CONTEXT_BOOST
@@ -209,13 +231,14 @@ class Matcher:
         return " ".join(quotes) == slide.text
 
 
-def _indexed(slide: Slide, order: int, forms: Mapping[str, str], stop: frozenset[str]) -> _SlideIndex:
+def _indexed(slide: Slide, order: int, forms: Mapping[str, str], stop: frozenset[str], everywhere: frozenset[str]) -> _SlideIndex:
     sentence_stems = [stems(sentence, forms) for sentence in slide.sentences]
-    subject = frozenset(stems(f"{slide.title} {' '.join(slide.keywords)}", forms))
+    keywords = tuple(frozenset(stems(keyword, forms)) for keyword in slide.keywords)
+    subject = frozenset(stems(slide.title, forms)).union(*keywords)
     content = [[term for term in seq if term not in stop] for seq in sentence_stems]
     bigrams = frozenset(pair for seq in content for pair in zip(seq, seq[1:]))
-    terms = subject.union(*sentence_stems)
-    return _SlideIndex(slide, order, terms, subject, tuple(frozenset(s) for s in sentence_stems), bigrams)
+    terms = subject.union(everywhere, *sentence_stems)
+    return _SlideIndex(slide, order, terms, subject, keywords, tuple(frozenset(s) for s in sentence_stems), bigrams)
 
 
 def _runs(sentences: tuple[str, ...], chosen: list[int]) -> tuple[str, ...]:

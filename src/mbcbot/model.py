@@ -72,6 +72,7 @@ class Pack(NamedTuple):
     id: str
     title: str
     publisher: str
+    subject: tuple[str, ...]
     sources: tuple[str, ...]
     image_credits: tuple[tuple[str, str], ...]
     disclaimer: str
@@ -91,11 +92,26 @@ class Lexicon(NamedTuple):
 
 
 class Rule(NamedTuple):
-    """A named safety rule: any of its patterns found in the plain message."""
+    """A named safety rule."""
 
     id: str
-    patterns: tuple[re.Pattern[str], ...]
     crisis: bool = False
+
+
+class RuleSet(NamedTuple):
+    """Rules searched in one pass; `sources[i]` is rule i's patterns, `pattern` all of them."""
+
+    rules: tuple[Rule, ...]
+    pattern: re.Pattern[str]
+    sources: tuple[str, ...]
+
+    def first(self, *texts: str) -> Rule | None:
+        """The first rule, in order, found in the first text that any rule is found in."""
+        for text in texts:
+            if self.pattern.search(text) is not None:
+                # Rare: only now is each rule's own pattern compiled (re keeps it cached).
+                return next(rule for rule, source in zip(self.rules, self.sources, strict=True) if re.search(source, text))
+        return None
 
 
 class Conversation(NamedTuple):
@@ -104,10 +120,11 @@ class Conversation(NamedTuple):
     emergency_number: str
     crisis_lines: Mapping[str, str]
     max_message_chars: int
-    emergency: tuple[Rule, ...]
-    advice: tuple[Rule, ...]
+    crisis: RuleSet
+    emergency: RuleSet
+    advice: RuleSet
     lead_ins: re.Pattern[str]
-    intents: Mapping[str, tuple[re.Pattern[str], ...]]
+    intents: Mapping[str, re.Pattern[str]]
     commands: Mapping[str, re.Pattern[str]]
     number_words: Mapping[str, int]
     lines: Mapping[str, str]

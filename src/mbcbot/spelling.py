@@ -7,16 +7,17 @@ from collections.abc import Iterable
 from mbcbot.text import phonetic_key
 
 SHORTEST_CORRECTED = 4  # shorter words are too ambiguous to correct ("dog" is not "drug")
-LONG_WORD = 6  # from this length two typing mistakes are corrected, below it one
+LONG_WORD = 8  # from this length two typing mistakes are corrected, below it one
 CACHE_LIMIT = 20_000  # corrections remembered per process (the same input, the same output)
 
 
 class Speller:
     """Corrects a word to the nearest known word that starts with the same letter."""
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], weak: Iterable[str] = ()) -> None:
         known = sorted({word for word in vocabulary if word.isalpha()})
         self.known = frozenset(known)
+        self._weak = frozenset(weak)
         self._by_sound: dict[str, str] = {}
         self._by_initial: dict[str, list[str]] = {}
         for word in known:
@@ -45,10 +46,12 @@ class Speller:
         budget = 2 if len(word) >= LONG_WORD else 1
         candidates = self._by_initial.get(word[0], [])
         close = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None)
+        close = [found for found in close if found[1] < 2 or found[0][:2] == word[:2]]
         if not close:
             return word
         # Equal distances: a dropped letter is the commonest slip ("livr" is "liver", not "live").
-        ranked = sorted(close, key=lambda found: (found[1], not _is_subsequence(word, found[0]), found[0]))
+        # Then a word with a subject before a word without one ("boen" is "bone", not "been").
+        ranked = sorted(close, key=lambda f: (f[1], not _is_subsequence(word, f[0]), f[0] in self._weak, f[0]))
         return str(ranked[0][0])
 
 

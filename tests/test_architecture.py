@@ -1,0 +1,139 @@
+"""The shape of the code, read with `ast`: imports point down, one home per library, small modules, no prose in code."""
+
+from __future__ import annotations
+
+import ast
+import string
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge_edits import KNOWLEDGE
+from mbcbot.knowledge import load_knowledge
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "mbcbot"
+MAX_LINES = 320
+# Each module's layer; a module may import only from lower layers.
+LAYERS = {
+    "mbcbot": 0,
+    "cache": 2,
+    "errors": 0,
+    "model": 1,
+    "text": 1,
+    "yamlfile": 2,
+    "review": 2,
+    "spelling": 2,
+    "schema": 3,
+    "conversation": 4,
+    "replies": 4,
+    "matching": 4,
+    "knowledge": 5,
+    "stamping": 5,
+    "dialogue": 6,
+    "bot": 7,
+    "console": 8,
+    "chat": 9,
+    "cli": 10,
+    "__main__": 11,
+}
+LEAVES = {"errors", "model", "text"}
+LIBRARY_HOMES = {"yaml": "yamlfile", "rapidfuzz": "spelling", "prompt_toolkit": "chat"}
+MODULES = {("mbcbot" if path.stem == "__init__" else path.stem): path for path in sorted(SOURCE.glob("*.py"))}
+
+
+def imports(path: Path) -> set[str]:
+    """Every module a file imports, anywhere in it (functions too), as dotted names."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.level == 0, f"{path.name}: relative import"
+            found.add(node.module)
+            if node.module == "mbcbot":
+                found |= {f"mbcbot.{alias.name}" for alias in node.names if f"mbcbot.{alias.name}" in _dotted()}
+    return found
+
+
+def _dotted() -> set[str]:
+    return {f"mbcbot.{name}" for name in MODULES if name != "mbcbot"}
+
+
+def own_imports(name: str) -> set[str]:
+    """The mbcbot modules `name` imports, by short name."""
+    found = set()
+    for module in imports(MODULES[name]):
+        if module == "mbcbot":
+            found.add("mbcbot")
+        elif module.startswith("mbcbot."):
+            found.add(module.split(".")[1])
+    return found - {name}
+
+
+def third_party(name: str) -> set[str]:
+    """The top-level third-party packages `name` imports."""
+    tops = {module.split(".")[0] for module in imports(MODULES[name])}
+    return {top for top in tops if top not in sys.stdlib_module_names and top not in ("mbcbot", "__future__")}
+
+
+def test_every_module_has_a_layer() -> None:
+    assert set(MODULES) - set(LAYERS) == set(), "new module: give it a layer in LAYERS"
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_imports_point_down(name: str) -> None:
+    upward = {other for other in own_imports(name) if LAYERS.get(other, 99) >= LAYERS[name]}
+    assert not upward, f"{name} (layer {LAYERS[name]}) imports {sorted(upward)} from its own layer or above"
+
+
+def test_leaves_import_only_errors_and_model() -> None:
+    for name in LEAVES:
+        assert own_imports(name) <= {"errors", "model"}, name
+
+
+def test_the_library_never_imports_the_front_ends() -> None:
+    for name in MODULES:
+        if LAYERS[name] < LAYERS["console"]:
+            assert not own_imports(name) & {"console", "chat", "cli"}, name
+
+
+def test_only_cli_imports_chat() -> None:
+    importers = {name for name in MODULES if "chat" in own_imports(name)}
+    assert importers == {"cli"}
+
+
+def test_each_library_lives_in_one_module() -> None:
+    homes: dict[str, set[str]] = {}
+    for name in MODULES:
+        for library in third_party(name):
+            homes.setdefault(library, set()).add(name)
+    assert homes == {library: {home} for library, home in LIBRARY_HOMES.items()}
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_modules_stay_small(name: str) -> None:
+    lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{name}.py has {lines} lines"
+
+
+def _python_sources() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in MODULES.values())
+
+
+def test_framing_lines_live_in_knowledge_only() -> None:
+    code = " ".join(_python_sources().split())
+    assert "This is general information, not medical advice" not in code
+    for name, line in load_knowledge(KNOWLEDGE).conversation.lines.items():
+        fixed = [text for text, _, _, _ in string.Formatter().parse(line)]
+        longest = max((" ".join(part.split()) for part in fixed), key=len, default="")
+        if len(longest) >= 25:
+            assert longest not in code, f"framing line {name!r} is written in the code"
+
+
+def test_slide_text_lives_in_knowledge_only() -> None:
+    code = " ".join(_python_sources().split())
+    for slide in load_knowledge(KNOWLEDGE).slides:
+        for sentence in slide.sentences:
+            if len(sentence) >= 25:
+                assert sentence not in code, f"slide {slide.number} text is written in the code"

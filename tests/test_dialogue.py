@@ -1,0 +1,281 @@
+"""Exact behaviour of one turn and of short conversations: the priority pipeline, turn by turn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from knowledge_edits import KNOWLEDGE, PACK
+from mbcbot.bot import Bot
+from mbcbot.model import Reply, Session
+
+REVIEWER = "Brunilda Nazario, MD"
+REVIEW_DATE = "2022-01-19"
+NOTICE_START = "This is general information, not medical advice"
+
+
+def conversation(bot: Bot, messages: Sequence[str]) -> list[Reply]:
+    """The replies to `messages`, all in one session."""
+    session, replies = Session(), []
+    for message in messages:
+        reply, session = bot.reply(message, session)
+        replies.append(reply)
+    return replies
+
+
+def kinds_and_slides(replies: Sequence[Reply]) -> list[tuple[str, tuple[int, ...]]]:
+    return [(reply.kind, reply.slides) for reply in replies]
+
+
+def line(bot: Bot, name: str, **values: object) -> str:
+    """A framing line of conversation.yaml, filled as the bot fills it."""
+    return bot.dialogue.voice.line(name, **values)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("hello", "greeting"),
+        ("Hi there!", "greeting"),
+        ("help", "help"),
+        ("what can you do", "help"),
+        ("sources", "sources"),
+        ("who reviewed this", "sources"),
+        ("thanks", "thanks"),
+        ("thank you so much", "thanks"),
+        ("bye", "goodbye"),
+    ],
+)
+def test_small_talk(bot: Bot, message: str, kind: str) -> None:
+    reply, session = bot.reply(message)
+    assert (reply.kind, reply.rule, reply.quotes) == (kind, f"intent:{kind}", ())
+    assert session.slide == 0
+
+
+def test_greeting_and_help_suggest_every_topic(bot: Bot) -> None:
+    titles = bot.topics()
+    assert len(titles) == 8
+    for message in ("hello", "what can you do"):
+        reply, _ = bot.reply(message)
+        assert reply.suggestions == titles
+        assert all(title in reply.text for title in titles)
+
+
+def test_sources_name_publisher_reviewer_and_date(bot: Bot) -> None:
+    reply, _ = bot.reply("sources")
+    assert "WebMD" in reply.text
+    assert REVIEWER in reply.text
+    assert "January 19, 2022" in reply.text
+    assert all(source in reply.text for source in bot.knowledge.pack(PACK).sources)
+
+
+def test_greeting_lead_in_does_not_hide_the_question(bot: Bot) -> None:
+    reply, session = bot.reply("hi, what happens if it spreads to the liver")
+    assert (reply.kind, reply.slides[:1], session.slide) == ("answer", (5,), 5)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what happens if it spreads to the liver, I can't breathe right now",
+        "hello, should I stop my chemo? she is having a seizure now",
+        "slide 3 please, my mum collapsed",
+        "thanks, I am having crushing chest pain",
+    ],
+)
+def test_emergency_comes_before_everything(bot: Bot, message: str) -> None:
+    reply, session = bot.reply(message, Session(pack=PACK, slide=2))
+    assert reply.kind == "emergency"
+    assert reply.rule.startswith("emergency:")
+    assert "dial 911" in reply.text
+    assert (reply.quotes, reply.sources) == ((), ())
+    assert session.slide == 2
+
+
+def test_self_harm_gives_the_crisis_line(bot: Bot) -> None:
+    reply, _ = bot.reply("I want to kill myself")
+    assert (reply.kind, reply.rule) == ("emergency", "emergency:self-harm")
+    assert line(bot, "crisis") in reply.text
+    assert "988" in reply.text
+
+
+def test_emergency_number_is_configurable() -> None:
+    bot = Bot.load(KNOWLEDGE, emergency_number="999")
+    reply, _ = bot.reply("I can't breathe")
+    assert "dial 999" in reply.text and "911" not in reply.text
+    reply, _ = bot.reply("I want to end my life")
+    assert "116 123" in reply.text
+
+
+@pytest.mark.parametrize("message", ["can it cause seizures", "can breast cancer in the brain cause seizures?"])
+def test_questions_about_symptoms_are_answered_not_emergencies(bot: Bot, message: str) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides[:1]) == ("answer", (7,))
+    assert any("seizures" in quote for quote in reply.quotes)
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        ("what dose of tamoxifen should I take", "advice:dose"),
+        ("should i stop my chemo", "advice:start-stop-skip"),
+        ("which drug is best for me", "advice:which-for-me"),
+    ],
+)
+def test_personal_advice_is_declined(bot: Bot, message: str, rule: str) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.rule, reply.quotes) == ("advice", rule, ())
+    assert reply.text.startswith(line(bot, "advice"))
+    assert reply.notice == line(bot, "notice")
+
+
+def test_slide_next_previous_back(bot: Bot) -> None:
+    replies = conversation(bot, ["slide 3", "next", "previous", "back", "slide three"])
+    assert kinds_and_slides(replies) == [
+        ("answer", (3,)),
+        ("answer", (4,)),
+        ("answer", (3,)),
+        ("answer", (2,)),
+        ("answer", (3,)),
+    ]
+    assert [r.rule for r in replies] == [
+        "command:slide",
+        "command:next",
+        "command:previous",
+        "command:previous",
+        "command:slide",
+    ]
+    slides = bot.knowledge.pack(PACK).slides
+    assert all(reply.quotes == (slides[reply.slides[0] - 1].text,) for reply in replies)
+
+
+def test_navigation_stops_at_both_ends(bot: Bot) -> None:
+    replies = conversation(bot, ["slide 1", "previous", "back", "next", "slide 8", "next", "previous"])
+    assert kinds_and_slides(replies) == [
+        ("answer", (1,)),
+        ("help", ()),
+        ("help", ()),
+        ("answer", (2,)),
+        ("answer", (8,)),
+        ("help", ()),
+        ("answer", (7,)),
+    ]
+    assert replies[1].text == replies[2].text == line(bot, "first_slide")
+    assert replies[5].text == line(bot, "last_slide")
+
+
+def test_next_without_a_topic_starts_at_slide_one(bot: Bot) -> None:
+    reply, session = bot.reply("next")
+    assert (reply.kind, reply.slides, session.slide) == ("answer", (1,), 1)
+
+
+def test_no_such_slide(bot: Bot) -> None:
+    reply, session = bot.reply("slide 99", Session(pack=PACK, slide=4))
+    assert (reply.kind, reply.rule, reply.text) == (
+        "help",
+        "command:slide",
+        line(bot, "no_such_slide", number=99, count=8),
+    )
+    assert session.slide == 4
+
+
+def test_more_without_a_topic(bot: Bot) -> None:
+    reply, _ = bot.reply("more")
+    assert (reply.kind, reply.rule, reply.text) == ("help", "command:more", line(bot, "no_topic"))
+
+
+def test_more_shows_the_whole_slide(bot: Bot) -> None:
+    first, more = conversation(bot, ["liver", "more"])
+    assert (first.kind, first.slides, more.kind, more.slides, more.rule) == (
+        "answer",
+        (5,),
+        "answer",
+        (5,),
+        "command:more",
+    )
+    assert more.quotes == (bot.knowledge.pack(PACK).slides[4].text,)
+    assert line(bot, "more_hint") in first.text
+
+
+def test_topics(bot: Bot) -> None:
+    reply, _ = bot.reply("topics")
+    assert (reply.kind, reply.rule, reply.suggestions) == ("help", "command:topics", bot.topics())
+
+
+def test_start_over_forgets_the_topic(bot: Bot) -> None:
+    session = Session()
+    _, session = bot.reply("liver", session)
+    restart, session = bot.reply("start over", session)
+    assert (restart.kind, restart.rule, session) == ("greeting", "command:restart", Session())
+    more, _ = bot.reply("more", session)
+    assert (more.kind, more.text) == ("help", line(bot, "no_topic"))
+
+
+def test_follow_up_stays_on_the_topic(bot: Bot) -> None:
+    replies = conversation(bot, ["bones", "what are the symptoms"])
+    assert kinds_and_slides(replies)[1][0] == "answer"
+    assert replies[1].slides[:1] == (4,)
+
+
+def test_follow_ups_name_new_topics(bot: Bot) -> None:
+    replies = conversation(bot, ["tell me about the liver", "what about the lungs", "and the brain?"])
+    assert [(r.kind, r.slides[:1]) for r in replies] == [("answer", (5,)), ("answer", (6,)), ("answer", (7,))]
+
+
+def test_too_long_and_empty_messages(bot: Bot) -> None:
+    limit = bot.knowledge.conversation.max_message_chars
+    long, _ = bot.reply("liver " * limit)
+    assert (long.kind, long.rule) == ("fallback", "input:too-long")
+    empty, _ = bot.reply("   ")
+    assert (empty.kind, empty.rule, empty.text) == ("fallback", "input:empty", line(bot, "empty"))
+
+
+ANSWERING = [f"slide {n}" for n in range(1, 9)] + [
+    "liver",
+    "can my bones break",
+    "what is jaundice",
+    "can it cause seizures",
+]
+
+
+@pytest.mark.parametrize("message", ANSWERING)
+def test_every_answer_names_its_review_and_notice(bot: Bot, message: str) -> None:
+    reply, _ = bot.reply(message)
+    assert reply.kind == "answer" and reply.quotes
+    assert [source.slide for source in reply.sources] == list(reply.slides)
+    assert {(s.pack, s.reviewer, s.review_date) for s in reply.sources} == {(PACK, REVIEWER, REVIEW_DATE)}
+    assert reply.notice.startswith(NOTICE_START)
+    assert reply.notice in reply.text
+    assert all(quote in reply.text for quote in reply.quotes)
+
+
+def test_sessions_do_not_leak_into_each_other(bot: Bot) -> None:
+    a, b = Session(), Session()
+    _, a = bot.reply("liver", a)
+    _, b = bot.reply("slide 2", b)
+    next_a, _ = bot.reply("next", a)
+    next_b, _ = bot.reply("next", b)
+    assert (next_a.slides, next_b.slides) == ((6,), (3,))
+
+
+TEN_TURNS = [
+    "hello",
+    "liver",
+    "more",
+    "next",
+    "what is jaundice",
+    "slide 99",
+    "back",
+    "I can't breathe",
+    "topics",
+    "bye",
+]
+
+
+def test_the_same_conversation_gives_the_same_replies(bot: Bot) -> None:
+    first = [reply.as_dict() for reply in conversation(bot, TEN_TURNS)]
+    again = [reply.as_dict() for reply in conversation(bot, TEN_TURNS)]
+    fresh = [reply.as_dict() for reply in conversation(Bot.load(KNOWLEDGE), TEN_TURNS)]
+    assert first == again == fresh
+    assert len(first) == 10

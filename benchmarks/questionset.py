@@ -85,7 +85,7 @@ def scored(bot: Bot, cases: list[dict[str, Any]]) -> Summary:
     summary = Summary()
     started = time.perf_counter()
     for case in cases:
-        turns = case["turns"] if "turns" in case else [case]
+        turns = case.get("turns", [case])
         session = Session()
         for turn in turns:
             reply, session = bot.reply(turn["q"], session if "turns" in case else Session())

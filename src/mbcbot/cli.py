@@ -144,13 +144,13 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import datetime
+    from pathlib import Path
+
     from mbcbot.bot import default_knowledge_dir
     from mbcbot.knowledge import load_knowledge
     from mbcbot.replies import spoken_date
     from mbcbot.review import review_age_years
-
-    import datetime
-    from pathlib import Path
 
     root = Path(args.knowledge or default_knowledge_dir())
     try:
@@ -172,9 +172,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _stamp(args: argparse.Namespace) -> int:
-    from mbcbot.stamping import stamp_pack
-
     from pathlib import Path
+
+    from mbcbot.stamping import stamp_pack
 
     print(stamp_pack(Path(args.pack), args.reviewer, args.date))
     return OK

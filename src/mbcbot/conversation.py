@@ -40,10 +40,14 @@ TOP_KEYS = {
 
 def conversation_from(path: Path) -> tuple[Conversation, list[Problem]]:
     """The conversation rules in `path`, and every problem found in them."""
-    check = FileCheck(shown(path))
     data, problems = read_yaml(path)
-    check.problems += problems
-    data = check.mapping(data, 1, "the file") if not problems else LineDict()
+    if problems:  # read nothing more into a file that cannot be read
+        return _conversation(FileCheck(shown(path)), LineDict()), problems
+    check = FileCheck(shown(path))
+    return _conversation(check, check.mapping(data, 1, "the file")), check.problems
+
+
+def _conversation(check: FileCheck, data: LineDict) -> Conversation:
     if data:
         check.keys(data, "the conversation", TOP_KEYS)
     number = data.get("emergency_number", "911")
@@ -70,7 +74,7 @@ def conversation_from(path: Path) -> tuple[Conversation, list[Problem]]:
         number_words=FrozenMap(_numbers(check, data)),
         lines=FrozenMap(_lines(check, data)),
     )
-    return conversation, check.problems
+    return conversation
 
 
 def _pattern(check: FileCheck, value: object, line: int) -> re.Pattern[str]:

@@ -185,7 +185,7 @@ class Dialogue:
 
     def _next_suggestions(self, slide: Slide) -> tuple[str, ...]:
         slides = self.knowledge.pack(slide.pack).slides
-        return ("more",) + tuple(s.title for s in slides if s.number == slide.number + 1)
+        return ("more", *tuple(s.title for s in slides if s.number == slide.number + 1))
 
     def _answer(self, rest: str, session: Session) -> tuple[Reply, Session]:
         query = self.matcher.query(rest)

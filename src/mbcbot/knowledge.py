@@ -21,6 +21,7 @@ from mbcbot.yamlfile import LineDict, read_yaml, shown
 PACK_KEYS = {"id", "title", "publisher", "sources", "disclaimer", "emergency_line"}
 SLIDE_KEYS = {"number", "id", "title", "text"}
 SLIDE_OPTIONAL = {"image", "keywords", "samples"}
+DEFAULT_ORDER = 100  # packs without an order follow those with one, by folder name
 LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered"}
 
 
@@ -34,6 +35,7 @@ def load_knowledge(root: Path) -> Knowledge:
         pack, found = _pack(folder)
         packs.append(pack)
         problems += found
+    packs.sort(key=lambda pack: pack.order)  # stable: equal orders keep folder order
     if not packs:
         problems.append(Problem(shown(root), 1, "no pack found (a folder holding pack.yaml)"))
     problems += _duplicate_pack_ids(packs)
@@ -57,18 +59,23 @@ def _pack(folder: Path) -> tuple[Pack, list[Problem]]:
     meta_check = FileCheck(shown(folder / "pack.yaml"))
     meta = _data(folder / "pack.yaml", meta_check)
     if meta:
-        meta_check.keys(meta, "the pack", PACK_KEYS, {"image_credits", "subject"})
+        meta_check.keys(meta, "the pack", PACK_KEYS, {"image_credits", "subject", "order"})
+    order = meta.get("order", DEFAULT_ORDER)
+    if not isinstance(order, int) or isinstance(order, bool):
+        meta_check.problem(meta.line_of("order"), f"the pack's 'order' must be a whole number, not {order!r}")
+        order = DEFAULT_ORDER
     pack_id = meta_check.text(meta, "id", "the pack")
     slide_check = FileCheck(shown(folder / "slides.yaml"))
     slides = _slides(folder / "slides.yaml", pack_id, slide_check)
     stamp_check = FileCheck(shown(folder / STAMP_FILE))
-    review = _review(folder, slides, stamp_check, slide_check)
+    review = _review(folder, slides, stamp_check, slide_check, readable=not slide_check.problems)
     credits = []
     for item in meta_check.sequence(meta.get("image_credits", []), meta.line_of("image_credits"), "image_credits"):
         entry = meta_check.mapping(item, meta.line_of("image_credits"), "an image credit")
         credits.append((str(entry.get("slides", "")), str(entry.get("credit", ""))))
     pack = Pack(
         id=pack_id,
+        order=order,
         title=meta_check.text(meta, "title", "the pack"),
         publisher=meta_check.text(meta, "publisher", "the pack"),
         subject=meta_check.texts(meta, "subject", "the pack"),
@@ -121,7 +128,7 @@ def _slides(path: Path, pack_id: str, check: FileCheck) -> list[Slide]:
     return slides
 
 
-def _review(folder: Path, slides: list[Slide], check: FileCheck, slide_check: FileCheck) -> Review:
+def _review(folder: Path, slides: list[Slide], check: FileCheck, slide_check: FileCheck, readable: bool) -> Review:
     empty = Review("", datetime.date.min.isoformat(), "", FrozenMap({}))
     if not (folder / STAMP_FILE).is_file():
         check.problem(1, "the pack has no review stamp; after a medical review run `mbcbot stamp`")
@@ -145,7 +152,7 @@ def _review(folder: Path, slides: list[Slide], check: FileCheck, slide_check: Fi
                 f"slide {slide.number} ({slide.title}) has changed since its review on {date}; "
                 "have it reviewed, then run `mbcbot stamp`",
             )
-    extra = sorted(set(digests) - {slide.number for slide in slides})
+    extra = sorted(set(digests) - {slide.number for slide in slides}) if readable else []
     for number in extra:
         check.problem(stamped.line_of(number), f"the stamp names slide {number}, which the pack does not have")
     if digests and review.sha256 != pack_digest(digests):
@@ -179,7 +186,7 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
         check.keys(data, "the lexicon", set(), LEXICON_KEYS)
     forms = _forms(data, check)
     slide_stems = {stem for slide in slides for stem in stems(f"{slide.title} {slide.text} {' '.join(slide.keywords)}", forms)}
-    slide_phrases = [stems(sentence, forms) for slide in slides for sentence in slide.sentences]
+    slide_phrases = _phrases([stems(sentence, forms) for slide in slides for sentence in slide.sentences])
     claimed: dict[tuple[str, ...], tuple[str, int]] = {}
     known_words: set[str] = set(forms) | set(forms.values())
 
@@ -192,7 +199,7 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
             check.problem(line, f"{what} {phrase!r} has no words")
         elif earlier is not None and earlier[0] != meaning:
             check.problem(line, f"{what} {phrase!r} is already claimed as {earlier[0]} on line {earlier[1]}")
-        elif not in_slides_ok and any(_contains(sentence, key) for sentence in slide_phrases):
+        elif not in_slides_ok and key in slide_phrases:
             check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
         claimed.setdefault(key, (meaning, line))
         return key
@@ -204,8 +211,8 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
         line = groups.line_of(target)
         target_stems = stems(str(target), forms)
         known_words.update(words(str(target)))
-        missing = [w for w, s in zip(words(str(target)), target_stems) if s not in slide_stems]
-        if missing:
+        missing = [w for w, s in zip(words(str(target)), target_stems, strict=False) if s not in slide_stems]
+        if missing and slides:
             check.problem(line, f"synonym target {target!r} does not stand in any slide ({', '.join(missing)})")
         items = check.sequence(variants, line, f"synonyms of {target!r}")
         for index, variant in enumerate(items):
@@ -263,6 +270,6 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
     return found
 
 
-def _contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    return any(sequence[i : i + size] == phrase for i in range(len(sequence) - size + 1))
+def _phrases(sequences: list[tuple[str, ...]], longest: int = 8) -> set[tuple[str, ...]]:
+    """Every run of up to `longest` words in the sequences."""
+    return {seq[i : i + size] for seq in sequences for size in range(1, longest + 1) for i in range(len(seq) - size + 1)}

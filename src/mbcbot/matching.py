@@ -7,6 +7,7 @@ knows, or a subject the slides do not cover, weighs against answering.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -77,6 +78,7 @@ class Matcher:
         lexicon = knowledge.lexicon
         self._forms = lexicon.forms
         stop = frozenset(phrase[0] for phrase in lexicon.stopwords if len(phrase) == 1)
+        self._stop = stop
         everywhere = {pack.id: frozenset(stems(" ".join(pack.subject), lexicon.forms)) for pack in knowledge.packs}
         self._slides = tuple(
             _indexed(slide, order, lexicon.forms, stop, everywhere[slide.pack]) for order, slide in enumerate(knowledge.slides)
@@ -125,12 +127,12 @@ class Matcher:
         weights: dict[str, float] = {}
         known, unknown, bigrams = [], [], set()
         previous = ""
-        for term in terms:
+        for term, share in terms:
             if term.startswith("?"):
                 weights[term], previous = NOT_COVERED_WEIGHT, ""
                 continue
             if term in self._weights:
-                weights.setdefault(term, self._weights[term])
+                weights[term] = max(weights.get(term, 0.0), self._weights[term] * share)
                 if term not in known:
                     known.append(term)
                 if previous:
@@ -167,8 +169,9 @@ class Matcher:
                 self._words[word] = found
         return found
 
-    def _rewritten(self, stemmed: list[str]) -> tuple[list[str], list[str]]:
-        terms: list[str] = []
+    def _rewritten(self, stemmed: list[str]) -> tuple[list[tuple[str, float]], list[str]]:
+        """Stems after the lexicon's phrases, each with its share of one concept's weight."""
+        terms: list[tuple[str, float]] = []
         topics: list[str] = []
         position = 0
         while position < len(stemmed):
@@ -181,12 +184,14 @@ class Matcher:
                 size, action = 1, ("keep", ())
             kind, value = action
             if kind == "synonym":
-                terms.extend(value)  # type: ignore[arg-type]
+                # A phrase put in the slides' words is one concept: its words share one weight.
+                content = [term for term in value if term not in self._stop] or list(value)  # type: ignore[attr-defined]
+                terms.extend((term, 1.0 / len(content)) for term in content)
             elif kind == "not_covered":
                 topics.append(str(value))
-                terms.append(f"?{value}")
+                terms.append((f"?{value}", 1.0))
             elif kind == "keep":
-                terms.append(stemmed[position])
+                terms.append((stemmed[position], 1.0))
             position += size
         return terms, topics
 
@@ -236,7 +241,7 @@ def _indexed(slide: Slide, order: int, forms: Mapping[str, str], stop: frozenset
     keywords = tuple(frozenset(stems(keyword, forms)) for keyword in slide.keywords)
     subject = frozenset(stems(slide.title, forms)).union(*keywords)
     content = [[term for term in seq if term not in stop] for seq in sentence_stems]
-    bigrams = frozenset(pair for seq in content for pair in zip(seq, seq[1:]))
+    bigrams = frozenset(pair for seq in content for pair in itertools.pairwise(seq))
     terms = subject.union(everywhere, *sentence_stems)
     return _SlideIndex(slide, order, terms, subject, keywords, tuple(frozenset(s) for s in sentence_stems), bigrams)
 

@@ -20,7 +20,7 @@ class FrozenMap(dict[K, V]):
     def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
         raise TypeError("knowledge is frozen once loaded")
 
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
 
     def __reduce__(self) -> tuple[type[FrozenMap[K, V]], tuple[dict[K, V]]]:
         return (type(self), (dict(self),))
@@ -70,6 +70,7 @@ class Pack(NamedTuple):
     """One reviewed slideshow with its provenance."""
 
     id: str
+    order: int
     title: str
     publisher: str
     subject: tuple[str, ...]

@@ -23,6 +23,8 @@ class FileCheck:
         """`value` as a mapping, else an empty one and a problem."""
         if isinstance(value, LineDict):
             return value
+        if isinstance(value, dict) and not value:  # an absent optional section
+            return LineDict()
         self.problem(line, f"{what} must be a mapping, not {_kind(value)}")
         return LineDict()
 
@@ -30,6 +32,8 @@ class FileCheck:
         """`value` as a list, else an empty one and a problem."""
         if isinstance(value, LineList):
             return value
+        if isinstance(value, list) and not value:  # an absent optional section
+            return LineList()
         self.problem(line, f"{what} must be a list, not {_kind(value)}")
         return LineList()
 

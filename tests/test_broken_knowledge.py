@@ -266,9 +266,6 @@ def test_three_problems_in_three_files_are_reported_together(small_copy: Path) -
 UNREADABLE = ["yaml-syntax-error", "tab-indentation", "invalid-utf8", "empty-file", "over-size-limit", "alias-bomb"]
 
 
-@pytest.mark.xfail(
-    reason="engine bug: an unreadable file also yields follow-on problems on line 0 (e.g. 'must be a list, not a list')"
-)
 @pytest.mark.parametrize("name", UNREADABLE)
 def test_an_unreadable_file_is_reported_once(small_copy: Path, name: str) -> None:
     expected = CASES[name](small_copy)
@@ -276,7 +273,6 @@ def test_an_unreadable_file_is_reported_once(small_copy: Path, name: str) -> Non
     assert [p for p in problems if not reported([p], expected)] == []
 
 
-@pytest.mark.xfail(reason="engine bug: lexicon sections are optional, yet a missing 'stopwords' or 'not_covered' is a problem")
 def test_lexicon_sections_are_optional(small_copy: Path) -> None:
     (small_copy / LEXICON).write_text("synonyms:\n  belly: [tummy]\n", encoding="utf-8")
     assert load_knowledge(small_copy).lexicon.synonyms

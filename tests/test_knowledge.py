@@ -164,7 +164,6 @@ def test_a_second_pack_is_served_with_its_own_sources(knowledge_copy: Path) -> N
     assert [(s.pack, s.reviewer) for s in reply.sources][:1] == [(PACK, REVIEWER)]
 
 
-@pytest.mark.xfail(reason="engine bug: packs load in folder order and the first drives 'slide N' and the emergency line")
 def test_a_second_pack_leaves_the_first_packs_commands_alone(knowledge_copy: Path) -> None:
     emergency_line = load_knowledge(knowledge_copy).pack(PACK).emergency_line.replace("{emergency_number}", "911")
     add_hand_washing_pack(knowledge_copy)
@@ -176,7 +175,6 @@ def test_a_second_pack_leaves_the_first_packs_commands_alone(knowledge_copy: Pat
     assert emergency_line in reply.text
 
 
-@pytest.mark.xfail(reason="engine bug: an absent optional 'image_credits' is reported as 'must be a list, not a list'")
 def test_image_credits_are_optional(knowledge_copy: Path) -> None:
     folder = add_hand_washing_pack(knowledge_copy)
     meta = folder / "pack.yaml"

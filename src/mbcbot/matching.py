@@ -94,13 +94,13 @@ class Matcher:
         specific = {term for term, orders in self._postings.items() if len(orders) <= SPECIFIC_SLIDES}
         self._slides = tuple(index._replace(subject=index.subject & specific) for index in self._slides)
         self._subjects = frozenset(term for index in self._slides for term in index.subject)
-        self._phrases: dict[tuple[str, ...], tuple[str, object]] = {}
+        self._phrases: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
         for phrase in lexicon.stopwords:
             self._phrases[phrase] = ("stop", ())
         for phrase, target in lexicon.synonyms.items():
             self._phrases[phrase] = ("synonym", target)
         for phrase, topic in lexicon.not_covered.items():
-            self._phrases[phrase] = ("not_covered", topic)
+            self._phrases[phrase] = ("not_covered", (topic,))
         self._starts: dict[str, int] = {}
         for phrase in self._phrases:
             self._starts[phrase[0]] = max(self._starts.get(phrase[0], 0), len(phrase))
@@ -185,11 +185,11 @@ class Matcher:
             kind, value = action
             if kind == "synonym":
                 # A phrase put in the slides' words is one concept: its words share one weight.
-                content = [term for term in value if term not in self._stop] or list(value)  # type: ignore[attr-defined]
+                content = [term for term in value if term not in self._stop] or list(value)
                 terms.extend((term, 1.0 / len(content)) for term in content)
             elif kind == "not_covered":
-                topics.append(str(value))
-                terms.append((f"?{value}", 1.0))
+                topics.append(value[0])
+                terms.append((f"?{value[0]}", 1.0))
             elif kind == "keep":
                 terms.append((stemmed[position], 1.0))
             position += size

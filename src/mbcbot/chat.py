@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -12,9 +13,10 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.output.color_depth import ColorDepth
 
 from mbcbot.bot import Bot
-from mbcbot.console import as_text
+from mbcbot.console import as_text, wrapped
 from mbcbot.model import Session
 
+MAX_WIDTH = 100  # long lines are hard to read, however wide the terminal
 COMMAND_WORDS = ("help", "topics", "more", "next", "back", "sources", "start over", "quit")
 
 
@@ -38,7 +40,7 @@ def run_chat(bot: Bot, color: bool, history_file: Path | None, explain: bool = F
         complete_while_typing=False,
         color_depth=ColorDepth.DEPTH_8_BIT if color else ColorDepth.DEPTH_1_BIT,
     )
-    print(bot.welcome(), end="\n\n")
+    print(wrapped(bot.welcome(), min(shutil.get_terminal_size().columns, MAX_WIDTH) - 1), end="\n\n")
     session = Session()
     while True:
         try:
@@ -50,6 +52,7 @@ def run_chat(bot: Bot, color: bool, history_file: Path | None, explain: bool = F
         if message.strip().lower() in ("quit", "exit", "q", ":q"):
             return 0
         reply, session = bot.reply(message, session, explain=explain)
-        print(as_text(reply, color=color, explain=explain), end="\n\n")
+        width = min(shutil.get_terminal_size().columns, MAX_WIDTH) - 1
+        print(as_text(reply, color=color, explain=explain, width=width), end="\n\n")
         if reply.kind == "goodbye":
             return 0

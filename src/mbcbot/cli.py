@@ -1,7 +1,8 @@
 """The command line: `main(argv) -> int`; each command a few lines over the library.
 
 Exit codes: 0 success; 1 problems found (`check`); 2 bad usage or unusable
-input, such as a knowledge folder that cannot be served; 130 interrupted.
+input, such as a knowledge folder that cannot be served; 70 internal error
+(a bug: reported in one line, never a traceback); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from mbcbot import __version__
 from mbcbot.errors import KnowledgeError, MbcbotError
 
-OK, PROBLEMS, UNUSABLE, INTERRUPTED = 0, 1, 2, 130
+OK, PROBLEMS, UNUSABLE, INTERNAL, INTERRUPTED = 0, 1, 2, 70, 130
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,7 +23,7 @@ def parser() -> argparse.ArgumentParser:
         prog="mbcbot",
         description="Answers questions about metastatic breast cancer by quoting one medically reviewed slideshow. "
         "Not medical advice.",
-        epilog="Exit codes: 0 success, 1 problems found, 2 bad usage or unusable input, 130 interrupted.",
+        epilog="Exit codes: 0 success, 1 problems found, 2 bad usage or unusable input, 70 internal error, 130 interrupted.",
     )
     main.add_argument("--version", action="version", version=f"mbcbot {__version__}")
     common = argparse.ArgumentParser(add_help=False)
@@ -115,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return OK
+    except OSError as error:
+        print(f"mbcbot: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return UNUSABLE
+    except Exception as error:  # a bug: one clear line, never a traceback in front of a patient
+        print(f"mbcbot: internal error ({type(error).__name__}); please report it", file=sys.stderr)
+        return INTERNAL
 
 
 def _bot(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -129,10 +136,13 @@ def _chat(args: argparse.Namespace) -> int:
     bot = _bot(args)
     if not sys.stdin.isatty():
         return console.run_conversation(bot, console.input_lines(sys.stdin.buffer), sys.stdout, args.json, args.explain)
+    from pathlib import Path
+
     from mbcbot.chat import run_chat
 
     color = not args.no_color and not os.environ.get("NO_COLOR")
-    return run_chat(bot, color, args.history_file, args.explain)
+    history = Path(args.history_file).expanduser() if args.history_file else None
+    return run_chat(bot, color, history, args.explain)
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -24,9 +24,20 @@ def as_json(reply: Reply, explain: bool = False) -> str:
     return json.dumps(reply.as_dict(explain), ensure_ascii=False)
 
 
-def as_text(reply: Reply, color: bool = False, explain: bool = False) -> str:
-    """One reply as a person reads it in a terminal."""
-    text = reply.text
+def wrapped(text: str, width: int) -> str:
+    """Text folded at word boundaries to `width`, each line keeping its indent."""
+    import textwrap
+
+    lines = []
+    for line in text.splitlines():
+        indent = line[: len(line) - len(line.lstrip())]
+        lines += textwrap.wrap(line, width, initial_indent="", subsequent_indent=indent, break_on_hyphens=False) or [""]
+    return "\n".join(lines)
+
+
+def as_text(reply: Reply, color: bool = False, explain: bool = False, width: int = 0) -> str:
+    """One reply as a person reads it in a terminal (folded to `width` when given)."""
+    text = wrapped(reply.text, width) if width else reply.text
     if color:
         lines = []
         for line in text.splitlines():

@@ -24,6 +24,7 @@ LAYERS = {
     "yamlfile": 2,
     "review": 2,
     "spelling": 2,
+    "patterns": 2,
     "schema": 3,
     "conversation": 4,
     "replies": 4,

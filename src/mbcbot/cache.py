@@ -4,12 +4,19 @@ The cache is keyed by the size, modification time and CRC-32 of every
 knowledge file and of mbcbot's own source, and by the Python version: any
 change to any of them means a full load and validation. It holds reviewed content only, never anything a person typed.
 Set MBCBOT_NO_CACHE=1 to turn it off, MBCBOT_CACHE_DIR to move it.
+
+Compiling the safety and conversation patterns is most of the cost of a
+start, so the cache keeps each pattern's compiled program as well, for the
+exact Python that made it; any doubt, and the pattern is compiled again.
 """
 
 from __future__ import annotations
 
+import copyreg
+import io
 import os
 import pickle
+import re
 import stat
 import sys
 import zlib
@@ -76,8 +83,12 @@ def store(root: str, value: Any) -> None:
     temporary = os.path.join(folder, f"{name}.{os.getpid()}.tmp")
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = {**copyreg.dispatch_table, re.Pattern: _compiled_pattern}
+        pickler.dump(value)
         with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(buffer.getvalue())
         os.replace(temporary, os.path.join(folder, name))
         for old in os.listdir(folder):
             if old.endswith(".pickle") and old != name:
@@ -85,3 +96,34 @@ def store(root: str, value: Any) -> None:
     except Exception:  # a cache that cannot be written only costs time
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _compiled_pattern(pattern: re.Pattern[str]) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle a pattern with its compiled program, so loading it skips the slow parser."""
+    try:
+        from re import _compiler, _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        program = [int(op) for op in _compiler._code(parsed, pattern.flags)]
+        names = parsed.state.groupdict
+        index = [None] * parsed.state.groups
+        for name, number in names.items():
+            index[number] = name
+        state = (pattern.pattern, pattern.flags | parsed.state.flags, program, parsed.state.groups - 1, dict(names), tuple(index))
+        if _rebuilt_pattern(*state) == pattern:
+            return _rebuilt_pattern, state
+    except Exception:  # any doubt: store the plain pattern
+        pass
+    return re.compile, (pattern.pattern, pattern.flags)
+
+
+def _rebuilt_pattern(
+    source: str, flags: int, program: list[int], groups: int, names: dict[str, int], index: tuple[Any, ...]
+) -> Any:
+    """A pattern from its stored program (made by this very Python), else compiled anew."""
+    try:
+        import _sre  # type: ignore[import-not-found]
+
+        return _sre.compile(source, flags, program, groups, names, index)
+    except Exception:
+        return re.compile(source, flags)

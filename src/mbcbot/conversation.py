@@ -8,6 +8,8 @@ from pathlib import Path
 
 from mbcbot.errors import Problem
 from mbcbot.model import Conversation, FrozenMap, Rule, RuleSet
+from mbcbot.patterns import NEVER as _NEVER
+from mbcbot.patterns import either, grouped
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
@@ -24,7 +26,6 @@ PLACEHOLDERS = {
     "pack_title", "publisher", "reviewer", "review_date", "topics", "count", "emergency_number",
     "title", "number", "titles", "topic", "max_chars",
 }  # fmt: skip
-_NEVER = "(?!)"  # a pattern that matches nothing, standing in for a broken one
 TOP_KEYS = {
     "emergency_number",
     "crisis_lines",
@@ -101,14 +102,10 @@ def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[st
     return tuple(good)
 
 
-def _either(patterns: tuple[str, ...]) -> str:
-    return "|".join(f"(?:{pattern})" for pattern in patterns) or _NEVER
-
-
 def _rule_set(check: FileCheck, rules: list[tuple[Rule, tuple[str, ...]]], line: int) -> RuleSet:
-    sources = tuple(_either(patterns) for _, patterns in rules)
+    sources = tuple(either(patterns) for _, patterns in rules)
     try:
-        pattern = re.compile(_either(sources))
+        pattern = re.compile(grouped(p for _, patterns in rules for p in patterns))
     except re.error as error:
         check.problem(line, f"safety patterns cannot be searched together ({error}); they may not name groups")
         pattern = re.compile(_NEVER)
@@ -142,7 +139,7 @@ def _intents(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:
     check.keys(table, "'intents'", set(INTENTS))
     found = {}
     for name in INTENTS:
-        found[name] = re.compile(_either(_patterns(check, table.get(name), table.line_of(name), f"intent '{name}'")))
+        found[name] = re.compile(either(_patterns(check, table.get(name), table.line_of(name), f"intent '{name}'")))
     return found
 
 

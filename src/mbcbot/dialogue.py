@@ -73,8 +73,9 @@ class Dialogue:
     def _safety(self, text: str, flat: str) -> Reply | None:
         corrected = " ".join(self.matcher.corrected(word) for word in words(flat))
         texts = (flat,) if corrected == flat else (flat, corrected)
-        rule = self.rules.crisis.first(*texts) or self.rules.emergency.first(*texts)
-        if rule is not None:
+        rule = self.rules.emergency.first(*texts)
+        if rule is not None:  # a crisis rule, when one matches too, decides the reply
+            rule = self.rules.crisis.first(*texts) or rule
             return self._emergency(rule.id, rule.crisis)
         rule = self.rules.advice.first(flat)
         return self._advice(rule.id, flat) if rule is not None else None

@@ -197,22 +197,27 @@ class Matcher:
 
     def ranked(self, query: Query, context: Slide | None = None) -> list[Candidate]:
         """Slides that hold any asked word, best first."""
-        orders = sorted({order for term in query.known for order in self._postings.get(term, ())})
-        names_subject = any(term in self._subjects for term in query.known)
+        known, weights = query.known, query.weights
+        orders = sorted({order for term in known for order in self._postings.get(term, ())})
+        names_subject = any(term in self._subjects for term in known)
         total = query.total or 1.0
-        found = []
+        ranked = []
         for order in orders:
             index = self._slides[order]
-            matched = tuple(term for term in query.known if term in index.terms)
-            asked = set(matched)
-            boosted = index.subject.union(*(phrase for phrase in index.keywords if phrase <= asked))
-            score = sum(query.weights[t] * (TITLE_BOOST if t in boosted else 1.0) for t in matched)
-            score += PHRASE_BONUS * len(query.bigrams & index.bigrams)
+            matched = tuple(term for term in known if term in index.terms)
+            boosted = index.subject
+            if index.keywords:
+                asked = set(matched)
+                boosted = boosted.union(*(phrase for phrase in index.keywords if phrase <= asked))
+            held = sum(weights[t] for t in matched)
+            score = held + (TITLE_BOOST - 1.0) * sum(weights[t] for t in matched if t in boosted)
+            if query.bigrams:
+                score += PHRASE_BONUS * len(query.bigrams & index.bigrams)
             if context is not None and not names_subject and index.slide == context:
                 score *= CONTEXT_BOOST
-            coverage = sum(query.weights[t] for t in matched) / total
-            found.append(Candidate(index.slide, score, coverage, matched, names_subject))
-        return sorted(found, key=lambda c: (-c.score, -c.coverage, self._order(c.slide)))
+            ranked.append((-score, -held, order, Candidate(index.slide, score, held / total, matched, names_subject)))
+        ranked.sort(key=lambda row: row[:3])
+        return [row[3] for row in ranked]
 
     def _order(self, slide: Slide) -> int:
         return self._order_of[(slide.pack, slide.number)]

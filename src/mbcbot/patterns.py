@@ -1,0 +1,81 @@
+"""Search many regular expressions in one pass, each tried only where it can begin.
+
+A long alternation makes Python's regex engine try every branch at every
+position. Grouping the branches under a look-ahead for their possible first
+letter lets it skip most of them at once. The letters are read from the
+parsed pattern; a branch whose first letter cannot be told is tried
+everywhere, so the grouped pattern always finds exactly what the plain
+alternation finds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+NEVER = "(?!)"  # a pattern that matches nothing
+
+
+def either(patterns: Iterable[str]) -> str:
+    """One pattern matching wherever any of `patterns` matches."""
+    return "|".join(f"(?:{pattern})" for pattern in patterns) or NEVER
+
+
+def grouped(patterns: Iterable[str]) -> str:
+    """Like `either`, but each branch guarded by its possible first letters."""
+    by_letter: dict[str, list[str]] = {}
+    anywhere: list[str] = []
+    for pattern in patterns:
+        letters = first_letters(pattern)
+        if letters is None:
+            anywhere.append(pattern)
+        for letter in sorted(letters or ()):
+            by_letter.setdefault(letter, []).append(pattern)
+    guarded = [f"(?={re.escape(letter)})(?:{either(group)})" for letter, group in sorted(by_letter.items())]
+    return "|".join(guarded + [f"(?:{pattern})" for pattern in anywhere]) or NEVER
+
+
+def first_letters(pattern: str) -> frozenset[str] | None:
+    """The characters a match of `pattern` can begin with, or None when that cannot be told."""
+    try:
+        from re import _constants, _parser  # type: ignore[attr-defined]
+
+        found = _firsts(list(_parser.parse(pattern)), _constants)
+    except Exception:  # an unusual pattern: it is simply tried everywhere
+        return None
+    return frozenset(found) if found else None
+
+
+def _firsts(items: list[tuple[Any, Any]], ops: Any) -> set[str] | None:
+    for op, value in items:
+        if op is ops.AT:  # \b and ^ consume nothing: look at what follows
+            continue
+        if op is ops.LITERAL:
+            return {chr(value)}
+        if op is ops.IN:
+            return _charset(value, ops)
+        if op is ops.SUBPATTERN:
+            return _firsts(list(value[-1]), ops)
+        if op is ops.BRANCH:
+            found: set[str] = set()
+            for branch in value[1]:
+                letters = _firsts(list(branch), ops)
+                if letters is None:
+                    return None
+                found |= letters
+            return found
+        return None
+    return None
+
+
+def _charset(items: list[tuple[Any, Any]], ops: Any) -> set[str] | None:
+    found: set[str] = set()
+    for op, value in items:
+        if op is ops.LITERAL:
+            found.add(chr(value))
+        elif op is ops.RANGE and value[1] - value[0] < 128:
+            found.update(chr(code) for code in range(value[0], value[1] + 1))
+        else:
+            return None
+    return found

@@ -21,6 +21,7 @@ chat: setup
 test: setup
 	$(BIN)/mbcbot check
 	$(PY) -m pytest
+	$(BIN)/mbcbot replay transcripts --junit reports/replay.xml
 
 lint: setup
 	$(BIN)/ruff format --check src tests benchmarks

@@ -33,10 +33,15 @@ LAYERS = {
     "stamping": 5,
     "dialogue": 6,
     "bot": 7,
+    "transcripts": 8,
+    "botium": 7,
+    "reports": 9,
+    "recording": 9,
+    "replaying": 10,
     "console": 8,
     "chat": 9,
-    "cli": 10,
-    "__main__": 11,
+    "cli": 11,
+    "__main__": 12,
 }
 LEAVES = {"errors", "model", "text"}
 LIBRARY_HOMES = {"yaml": "yamlfile", "rapidfuzz": "spelling", "prompt_toolkit": "chat"}

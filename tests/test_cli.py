@@ -53,8 +53,8 @@ def break_slide_5(root: Path) -> int:
     return slide_line(root / SLIDES, 5, "text")
 
 
-def test_there_are_four_commands() -> None:
-    assert set(commands()) == {"chat", "ask", "check", "stamp"}
+def test_the_commands_are_these() -> None:
+    assert set(commands()) == {"chat", "ask", "check", "stamp", "replay", "record"}
 
 
 @pytest.mark.parametrize("name", sorted(commands()))

@@ -13,7 +13,7 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.output.color_depth import ColorDepth
 
 from mbcbot.bot import Bot
-from mbcbot.console import as_text, wrapped
+from mbcbot.console import Observer, as_text, wrapped
 from mbcbot.model import Session
 
 MAX_WIDTH = 100  # long lines are hard to read, however wide the terminal
@@ -29,7 +29,7 @@ def private_history(path: Path) -> History:
     return FileHistory(str(path))
 
 
-def run_chat(bot: Bot, color: bool, history_file: Path | None, explain: bool = False) -> int:
+def run_chat(bot: Bot, color: bool, history_file: Path | None, explain: bool = False, observer: Observer | None = None) -> int:
     """Talk with a person at a terminal until 'quit' or Ctrl-D."""
     history = private_history(history_file) if history_file else InMemoryHistory()
     words = [*COMMAND_WORDS, *(f"slide {n}" for n in range(1, len(bot.knowledge.slides) + 1)), *bot.topics()]
@@ -52,6 +52,8 @@ def run_chat(bot: Bot, color: bool, history_file: Path | None, explain: bool = F
         if message.strip().lower() in ("quit", "exit", "q", ":q"):
             return 0
         reply, session = bot.reply(message, session, explain=explain)
+        if observer is not None:
+            observer(message, reply)
         width = min(shutil.get_terminal_size().columns, MAX_WIDTH) - 1
         print(as_text(reply, color=color, explain=explain, width=width), end="\n\n")
         if reply.kind == "goodbye":

@@ -66,6 +66,34 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON reply per line")
     ask.add_argument("--explain", action="store_true", help="show the words read, their weights and the slides scored")
 
+    replay = commands.add_parser(
+        "replay",
+        parents=[common],
+        help="replay transcripts and report any difference",
+        description="Replay each transcript in a fresh conversation; print a summary and a diff for every mismatch. "
+        "Exit 0 when all match, 1 on any mismatch, 2 when a transcript or the knowledge cannot be used.",
+    )
+    replay.add_argument(
+        "paths", nargs="*", default=["transcripts"], metavar="PATH", help="transcript files or folders (default: transcripts/)"
+    )
+    replay.add_argument("--verbose", action="store_true", help="print every turn, not only mismatches")
+    replay.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE (one testcase per transcript)")
+    replay.add_argument("--update", action="store_true", help="rewrite pinned replies that changed, and print what changed")
+    replay.add_argument(
+        "--coverage", action="store_true", help="report the slides, sentences, safety rules and intents exercised"
+    )
+
+    record = commands.add_parser(
+        "record",
+        parents=[common],
+        help="chat while writing the conversation as a transcript",
+        description="Chat (on a terminal, or one line per turn from a pipe) while writing every turn and its full reply "
+        "to FILE as a transcript that `mbcbot replay` checks. Only use it for test conversations: what you type is saved.",
+    )
+    record.add_argument("file", metavar="FILE", help="the transcript to write (.yaml)")
+    record.add_argument("--title", help="the transcript's title (default: from the file name)")
+    record.add_argument("--no-color", action="store_true", help="no colours (also when NO_COLOR is set)")
+
     check = commands.add_parser(
         "check",
         parents=[common],
@@ -151,6 +179,30 @@ def _ask(args: argparse.Namespace) -> int:
     bot = _bot(args)
     lines = iter([" ".join(args.question)]) if args.question else console.input_lines(sys.stdin.buffer)
     return console.run_questions(bot, lines, sys.stdout, args.json, args.explain)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from mbcbot.replaying import replay_command
+
+    return replay_command(_bot(args), args)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mbcbot import console
+    from mbcbot.recording import Recorder
+
+    bot = _bot(args)
+    path = Path(args.file)
+    recorder = Recorder(path, args.title or path.name.split(".")[0].replace("-", " ").capitalize())
+    recorder.save()
+    if not sys.stdin.isatty():
+        return console.run_conversation(bot, console.input_lines(sys.stdin.buffer), sys.stdout, False, observer=recorder)
+    from mbcbot.chat import run_chat
+
+    print(f"Recording this conversation to {path}.")
+    return run_chat(bot, not args.no_color and not os.environ.get("NO_COLOR"), None, observer=recorder)
 
 
 def _check(args: argparse.Namespace) -> int:

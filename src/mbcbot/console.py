@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, TextIO
 
 from mbcbot.bot import Bot
@@ -56,11 +56,18 @@ def as_text(reply: Reply, color: bool = False, explain: bool = False, width: int
     return text
 
 
-def run_conversation(bot: Bot, lines: Iterator[str], out: TextIO, json_lines: bool, explain: bool = False) -> int:
+Observer = Callable[[str, Reply], None]
+
+
+def run_conversation(
+    bot: Bot, lines: Iterator[str], out: TextIO, json_lines: bool, explain: bool = False, observer: Observer | None = None
+) -> int:
     """Every line is one turn of ONE conversation; one reply per line."""
     session = Session()
     for line in lines:
         reply, session = bot.reply(line, session, explain=explain)
+        if observer is not None:
+            observer(line, reply)
         _emit(reply, out, json_lines, explain)
     return 0
 

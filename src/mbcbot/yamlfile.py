@@ -125,3 +125,17 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(where, 1, f"YAML error: {error}")]
     except RecursionError:
         return None, [Problem(where, 1, "nesting is too deep")]
+
+
+def yaml_text(data: Any) -> str:
+    """Readable, diff-friendly YAML: block style, keys in the given order, multi-line text as literal blocks."""
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, _text)
+    return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None))

@@ -1,0 +1,86 @@
+"""Write transcripts: record a conversation as a golden file, and update pinned replies after a review."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mbcbot.model import Reply
+from mbcbot.transcripts import Result
+from mbcbot.yamlfile import LineDict, read_yaml, yaml_text
+
+HEADER = "# Recorded with `mbcbot record`; replay with `mbcbot replay`. Each turn pins the full reply.\n"
+
+
+def pinned(user: str, reply: Reply) -> dict[str, Any]:
+    """A turn that pins everything about a reply."""
+    return {"user": user, "kind": reply.kind, "slides": list(reply.slides), "rule": reply.rule, "text": reply.text}
+
+
+class Recorder:
+    """Keeps a conversation as a transcript file, rewritten after every turn so nothing is lost."""
+
+    def __init__(self, path: Path, title: str) -> None:
+        self.path = path
+        self.title = title
+        self.turns: list[dict[str, Any]] = []
+
+    def __call__(self, user: str, reply: Reply) -> None:
+        self.turns.append(pinned(user, reply))
+        self.save()
+
+    def save(self) -> None:
+        """Write the transcript so far."""
+        data = {"title": self.title, "tags": ["recorded"], "turns": self.turns}
+        _write(self.path, HEADER + yaml_text(data))
+
+
+def updated(results: Sequence[Result]) -> list[str]:
+    """Rewrite the pinned fields that changed in each transcript file; returns what changed."""
+    changes = []
+    for result in results:
+        changed = [turn for turn in result.failed if {"kind", "slides", "rule", "text"} & set(turn.turn.expect)]
+        if not changed or result.transcript.path.endswith(".convo.txt"):
+            continue
+        path = Path(result.transcript.path)
+        data, problems = read_yaml(path)
+        if problems or not isinstance(data, LineDict):
+            continue
+        by_line = {turn.turn.line: turn for turn in changed}
+        for entry in data.get("turns", []):
+            turn = by_line.get(getattr(entry, "line", 0))
+            if turn is None:
+                continue
+            for key in ("kind", "slides", "rule", "text"):
+                if key in entry:
+                    entry[key] = pinned(turn.turn.user, turn.reply)[key]
+            changes.append(f"updated {path}:{turn.turn.line}: {turn.turn.user!r}\n" + turn.diff)
+        _write(path, _leading_comments(path) + yaml_text(_plain(data)))
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _leading_comments(path: Path) -> str:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    head = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        head.append(line)
+    return "".join(head)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)

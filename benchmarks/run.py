@@ -28,6 +28,8 @@ from questionset import cases_in, scored  # noqa: E402
 
 from mbcbot.bot import Bot  # noqa: E402
 from mbcbot.model import Session  # noqa: E402
+from mbcbot.replaying import replay_all  # noqa: E402
+from mbcbot.transcripts import load_transcript, replayed, transcript_files  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "questions"
 DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"
@@ -54,6 +56,23 @@ def reply_latency(bot: Bot, messages: list[str], rounds: int) -> tuple[float, fl
             timings.append((time.perf_counter_ns() - started) / 1e6)
     timings.sort()
     return statistics.median(timings), timings[int(0.99 * (len(timings) - 1))]
+
+
+def replay_speed(bot: Bot, runs: int) -> tuple[float, float, int, int]:
+    """Turns per second replaying the transcript suite in-process: parsed once, and with the files read each run."""
+    suite = [ROOT / "transcripts"]
+    transcripts = [t for t in (load_transcript(path)[0] for path in transcript_files(suite)) if t is not None]
+    turns = sum(len(t.turns) for t in transcripts)
+    replay_rates, end_to_end = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        for transcript in transcripts:
+            replayed(bot, transcript)
+        replay_rates.append(turns / (time.perf_counter() - started))
+        started = time.perf_counter()
+        replay_all(bot, suite)
+        end_to_end.append(turns / (time.perf_counter() - started))
+    return statistics.median(replay_rates), statistics.median(end_to_end), turns, len(transcripts)
 
 
 def wall_seconds(command: list[str], runs: int, env: dict[str, str] | None = None) -> float:
@@ -87,6 +106,7 @@ def report(runs: int, rounds: int) -> list[str]:
     bot = Bot.load()
     messages = questions()
     p50, p99 = reply_latency(bot, messages, rounds)
+    rate, with_reading, turns, transcripts = replay_speed(bot, max(3, rounds))
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "MBCBOT_CACHE_DIR": cache}
         first = wall_seconds([mbcbot, "ask", "liver"], 1, env)  # validates the knowledge, fills the cache
@@ -103,6 +123,8 @@ def report(runs: int, rounds: int) -> list[str]:
         f"| `mbcbot ask liver`, knowledge cache warm | {1000 * cold:.0f} ms = **{cold / baseline:.2f}x** baseline | <= 1.5x |",
         f"| `mbcbot ask liver`, first run (validates, fills the cache) | {1000 * first:.0f} ms | |",
         f"| `mbcbot ask liver`, cache off (`MBCBOT_NO_CACHE=1`) | {1000 * uncached:.0f} ms = {uncached / baseline:.2f}x baseline | |",
+        f"| replay, in-process, {turns} turns in {transcripts} transcripts | {rate:,.0f} turns/s | >= 2,000 turns/s |",
+        f"| replay including reading and validating the files (`mbcbot replay` minus start-up) | {with_reading:,.0f} turns/s | |",
     ]
     lines += [
         "",

@@ -88,7 +88,7 @@ class Dialogue:
         return Reply(kind="emergency", text="\n".join(lines), rule=f"emergency:{rule_id}", notice=self.voice.emergency_line(pack))
 
     def _advice(self, rule_id: str, flat: str) -> Reply:
-        related = [c.slide for c in self.matcher.ranked(self.matcher.query(flat))[:1]]
+        related = [c.slide for c in _chosen(self.matcher.ranked(self.matcher.query(flat)))[:1]]
         lines = [self.voice.line("advice")]
         if related:
             lines.append(self.voice.line("advice_related", titles=titles(related)))

@@ -26,7 +26,6 @@ TIE_RATIO = 0.85  # slides this close to the best are shown together, or asked a
 MAX_TOGETHER = 3  # at most this many slides quoted in one answer
 SPECIFIC_SLIDES = 2  # a title word on at most this many slides names a subject ("liver", not "cancer")
 MIN_ASPECT_WEIGHT = 0.4  # words on most slides ("cancer", "spread") pick no sentence
-SENTENCE_RATIO = 0.6  # sentences this close to the best sentence are quoted too
 MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
 LEAD_SENTENCES = 2  # a question naming only a slide's subject gets its first sentences
 WORDS_REMEMBERED = 50_000  # words whose reading is kept per process; bounds memory on hostile input
@@ -66,6 +65,7 @@ class _SlideIndex(NamedTuple):
     terms: frozenset[str]
     subject: frozenset[str]
     keywords: tuple[frozenset[str], ...]
+    title: frozenset[str]
     sentence_terms: tuple[frozenset[str], ...]
     bigrams: frozenset[tuple[str, str]]
 
@@ -225,14 +225,20 @@ class Matcher:
     def quotes(self, slide: Slide, query: Query) -> tuple[str, ...]:
         """The verbatim passages of `slide` that answer `query`, in slide order."""
         index = self._slides[self._order(slide)]
-        aspect = [t for t in query.known if t in index.terms and t not in index.subject and self._weights[t] >= MIN_ASPECT_WEIGHT]
-        scores = [sum(query.weights[t] for t in aspect if t in terms) for terms in index.sentence_terms]
-        best = max(scores, default=0.0)
-        if best <= 0:
+        named = [t for t in query.known if t in index.terms]
+        asked = set(named)
+        # A whole keyword phrase beyond the title ("lymph system", "metastatic") says what is asked too.
+        keyworded = {t for phrase in index.keywords if phrase <= asked for t in phrase} - index.title
+        aspect = {
+            t: query.weights[t]
+            for t in named
+            if t in keyworded or (t not in index.subject and self._weights[t] >= MIN_ASPECT_WEIGHT)
+        }
+        chosen = _covering(index.sentence_terms, aspect)
+        if not chosen:
             chosen = set(range(min(LEAD_SENTENCES, len(slide.sentences))))
-        else:
-            ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-            chosen = {i for i in ranked[:MAX_SENTENCES] if scores[i] >= SENTENCE_RATIO * best}
+        elif len(chosen) < LEAD_SENTENCES and set(aspect) <= keyworded:  # a subject-only question: its sentence and the next
+            chosen.add(min(max(chosen) + 1, len(slide.sentences) - 1))
         chosen |= {i - 1 for i in chosen if i > 0 and slide.sentences[i].startswith(ANAPHORA)}
         return _runs(slide.sentences, sorted(chosen))
 
@@ -248,7 +254,21 @@ def _indexed(slide: Slide, order: int, forms: Mapping[str, str], stop: frozenset
     content = [[term for term in seq if term not in stop] for seq in sentence_stems]
     bigrams = frozenset(pair for seq in content for pair in itertools.pairwise(seq))
     terms = subject.union(everywhere, *sentence_stems)
-    return _SlideIndex(slide, order, terms, subject, keywords, tuple(frozenset(s) for s in sentence_stems), bigrams)
+    title = frozenset(stems(slide.title, forms))
+    return _SlideIndex(slide, order, terms, subject, keywords, title, tuple(frozenset(s) for s in sentence_stems), bigrams)
+
+
+def _covering(sentences: tuple[frozenset[str], ...], aspect: dict[str, float]) -> set[int]:
+    """The sentences that together hold what is asked: each next one adds the most weight still missing."""
+    remaining, chosen = dict(aspect), set()
+    while remaining and len(chosen) < MAX_SENTENCES:
+        gains = [(sum(w for t, w in remaining.items() if t in terms), -i) for i, terms in enumerate(sentences) if i not in chosen]
+        gain, position = max(gains, default=(0.0, 0))
+        if gain <= 0:
+            break
+        chosen.add(-position)
+        remaining = {t: w for t, w in remaining.items() if t not in sentences[-position]}
+    return chosen
 
 
 def _runs(sentences: tuple[str, ...], chosen: list[int]) -> tuple[str, ...]:

@@ -200,6 +200,9 @@ class Dialogue:
         blocks = [(c.slide, self.matcher.quotes(c.slide, query)) for c in chosen]
         partial = any(not self.matcher.is_whole(slide, quotes) for slide, quotes in blocks)
         extra = [self.voice.line("more_hint")] if partial and len(blocks) == 1 else []
+        also = self.matcher.also_on(chosen, ranked, query)
+        if also:
+            extra.append(self.voice.line("also_on", titles=", ".join(f"{s.title} (slide {s.number})" for s in also)))
         best = chosen[0].slide
         reply = self.voice.quoting("answer", blocks, extra, "match", self._next_suggestions(best))
         return reply, session._replace(pack=best.pack, slide=best.number)

@@ -20,7 +20,7 @@ UNKNOWN_WEIGHT = 0.9  # a word neither slides nor lexicon know: the question may
 NOT_COVERED_WEIGHT = 1.6  # a subject the slides do not cover weighs more than any slide word
 TITLE_BOOST = 2.0  # a specific title word, or a whole keyword phrase, says what the slide is about
 CONTEXT_BOOST = 1.6  # a follow-up naming no subject leans to the slide being discussed
-PHRASE_BONUS = 0.5  # two asked words standing side by side in one sentence
+PHRASE_BONUS = 0.8  # two asked words side by side, in either order, in one sentence (times the rarer one's weight)
 MIN_COVERAGE = 0.6  # share of the question's weight a slide must hold to answer it
 TIE_RATIO = 0.85  # slides this close to the best are shown together, or asked about
 MAX_TOGETHER = 3  # at most this many slides quoted in one answer
@@ -136,7 +136,7 @@ class Matcher:
                 if term not in known:
                     known.append(term)
                 if previous:
-                    bigrams.add((previous, term))
+                    bigrams.add(_pair(previous, term))
                 previous = term
             elif not term.isdigit():
                 weights.setdefault(term, UNKNOWN_WEIGHT)
@@ -212,7 +212,7 @@ class Matcher:
             held = sum(weights[t] for t in matched)
             score = held + (TITLE_BOOST - 1.0) * sum(weights[t] for t in matched if t in boosted)
             if query.bigrams:
-                score += PHRASE_BONUS * len(query.bigrams & index.bigrams)
+                score += PHRASE_BONUS * sum(min(weights[a], weights[b]) for a, b in query.bigrams & index.bigrams)
             if context is not None and not names_subject and index.slide == context:
                 score *= CONTEXT_BOOST
             ranked.append((-score, -held, order, Candidate(index.slide, score, held / total, matched, names_subject)))
@@ -242,6 +242,18 @@ class Matcher:
         chosen |= {i - 1 for i in chosen if i > 0 and slide.sentences[i].startswith(ANAPHORA)}
         return _runs(slide.sentences, sorted(chosen))
 
+    def also_on(self, chosen: list[Candidate], ranked: list[Candidate], query: Query) -> list[Slide]:
+        """Other slides that hold the most specific word asked of the best one ("numbness": Bones, also Brain)."""
+        if chosen[0].names_subject:  # "liver mets ... lose weight" asks about the liver, not where else
+            return []
+        best = self._slides[self._order(chosen[0].slide)]
+        specific = [t for t in chosen[0].matched if t not in best.subject and len(self._postings[t]) <= MAX_TOGETHER]
+        if not specific:
+            return []
+        top = max(specific, key=lambda t: (query.weights[t], t))
+        shown = {c.slide for c in chosen}
+        return [c.slide for c in ranked if c.slide not in shown and top in c.matched][: MAX_TOGETHER - 1]
+
     def is_whole(self, slide: Slide, quotes: tuple[str, ...]) -> bool:
         """Whether the quotes are the whole slide."""
         return " ".join(quotes) == slide.text
@@ -252,10 +264,15 @@ def _indexed(slide: Slide, order: int, forms: Mapping[str, str], stop: frozenset
     keywords = tuple(frozenset(stems(keyword, forms)) for keyword in slide.keywords)
     subject = frozenset(stems(slide.title, forms)).union(*keywords)
     content = [[term for term in seq if term not in stop] for seq in sentence_stems]
-    bigrams = frozenset(pair for seq in content for pair in itertools.pairwise(seq))
+    bigrams = frozenset(_pair(a, b) for seq in content for a, b in itertools.pairwise(seq))
     terms = subject.union(everywhere, *sentence_stems)
     title = frozenset(stems(slide.title, forms))
     return _SlideIndex(slide, order, terms, subject, keywords, title, tuple(frozenset(s) for s in sentence_stems), bigrams)
+
+
+def _pair(first: str, second: str) -> tuple[str, str]:
+    """Two neighbouring words, in either order ("weight loss" is "lose weight")."""
+    return (first, second) if first <= second else (second, first)
 
 
 def _covering(sentences: tuple[frozenset[str], ...], aspect: dict[str, float]) -> set[int]:

@@ -23,17 +23,32 @@ def either(patterns: Iterable[str]) -> str:
 
 
 def grouped(patterns: Iterable[str]) -> str:
-    """Like `either`, but each branch guarded by its possible first letters."""
-    by_letter: dict[str, list[str]] = {}
+    """Like `either`, but each branch guarded by the text it can begin with."""
+    by_start: dict[str, list[str]] = {}
     anywhere: list[str] = []
     for pattern in patterns:
-        letters = first_letters(pattern)
-        if letters is None:
+        starts = beginnings(pattern)
+        if starts is None:
             anywhere.append(pattern)
-        for letter in sorted(letters or ()):
-            by_letter.setdefault(letter, []).append(pattern)
-    guarded = [f"(?={re.escape(letter)})(?:{either(group)})" for letter, group in sorted(by_letter.items())]
+        for start in sorted(starts or ()):
+            by_start.setdefault(start, []).append(pattern)
+    guarded = [f"(?={re.escape(start)})(?:{either(group)})" for start, group in sorted(by_start.items())]
     return "|".join(guarded + [f"(?:{pattern})" for pattern in anywhere]) or NEVER
+
+
+def beginnings(pattern: str) -> frozenset[str] | None:
+    """Two-letter starts when the pattern opens with plain words, else first letters, else None."""
+    try:
+        from re import _constants, _parser  # type: ignore[attr-defined]
+
+        items = list(_parser.parse(pattern))
+        words = _opening_words(items, _constants)
+        if words and all(len(word) >= 2 for word in words):
+            return frozenset(word[:2] for word in words)
+        found = _firsts(items, _constants)
+    except Exception:  # an unusual pattern: it is simply tried everywhere
+        return None
+    return frozenset(found) if found else None
 
 
 def first_letters(pattern: str) -> frozenset[str] | None:
@@ -45,6 +60,32 @@ def first_letters(pattern: str) -> frozenset[str] | None:
     except Exception:  # an unusual pattern: it is simply tried everywhere
         return None
     return frozenset(found) if found else None
+
+
+def _opening_words(items: list[tuple[Any, Any]], ops: Any) -> list[str] | None:
+    """The literal texts a pattern can open with, when it opens with literals or a group of them."""
+    rest = [(op, value) for op, value in items if op is not ops.AT] if items and items[0][0] is ops.AT else items
+    if not rest:
+        return None
+    op, value = rest[0]
+    if op is ops.LITERAL:
+        text = ""
+        for op, value in rest:
+            if op is not ops.LITERAL:
+                break
+            text += chr(value)
+        return [text]
+    if op is ops.SUBPATTERN:
+        return _opening_words(list(value[-1]), ops)
+    if op is ops.BRANCH:
+        found: list[str] = []
+        for branch in value[1]:
+            words = _opening_words(list(branch), ops)
+            if not words:
+                return None
+            found += words
+        return found
+    return None
 
 
 def _firsts(items: list[tuple[Any, Any]], ops: Any) -> set[str] | None:

@@ -1,0 +1,41 @@
+"""Grouped alternations find exactly what the plain alternation finds."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mbcbot.bot import Bot
+from mbcbot.patterns import beginnings, either, first_letters, grouped
+
+WORDS = st.sampled_from(
+    "i im she shes he is am having a seizure fit cant breathe my chest pain now collapsed suddenly weak legs "
+    "kill myself want to die took too many pills emergency sos help dose should stop chemo how long have i got "
+    "liver bones what happens if it spreads the and not".split()
+)
+
+
+def test_beginnings_reads_opening_words() -> None:
+    assert beginnings(r"\b(im|i am|she is) (having|in) a seizure") == frozenset({"im", "i ", "sh"})
+    assert beginnings(r"\bsuicid") == frozenset({"su"})
+    assert beginnings(r"\b(a|be) x") == frozenset({"a", "b"})
+    assert beginnings(r"\b(x )?y") is None
+    assert first_letters(r"[^a]bc") is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=14))
+def test_grouped_safety_patterns_find_what_plain_ones_find(bot: Bot, words: list[str]) -> None:
+    text = " ".join(words)
+    conversation = bot.knowledge.conversation
+    for rules in (conversation.emergency, conversation.advice, conversation.crisis):
+        plain = re.compile(either(rules.sources))
+        assert bool(rules.pattern.search(text)) == bool(plain.search(text)), text
+
+
+def test_grouped_handles_empty_and_odd_patterns() -> None:
+    assert re.compile(grouped([])).search("anything") is None
+    odd = grouped([r"(?:x|)y", r"\bab", r"[a-c]d"])
+    assert re.search(odd, "zz y") and re.search(odd, "ab") and re.search(odd, "cd")

@@ -11,9 +11,60 @@ from mbcbot.bot import Bot
 from mbcbot.patterns import beginnings, either, first_letters, grouped
 
 WORDS = st.sampled_from(
-    "i im she shes he is am having a seizure fit cant breathe my chest pain now collapsed suddenly weak legs "
-    "kill myself want to die took too many pills emergency sos help dose should stop chemo how long have i got "
-    "liver bones what happens if it spreads the and not".split()
+    [
+        "i",
+        "im",
+        "she",
+        "shes",
+        "he",
+        "is",
+        "am",
+        "having",
+        "a",
+        "seizure",
+        "fit",
+        "cant",
+        "breathe",
+        "my",
+        "chest",
+        "pain",
+        "now",
+        "collapsed",
+        "suddenly",
+        "weak",
+        "legs",
+        "kill",
+        "myself",
+        "want",
+        "to",
+        "die",
+        "took",
+        "too",
+        "many",
+        "pills",
+        "emergency",
+        "sos",
+        "help",
+        "dose",
+        "should",
+        "stop",
+        "chemo",
+        "how",
+        "long",
+        "have",
+        "i",
+        "got",
+        "liver",
+        "bones",
+        "what",
+        "happens",
+        "if",
+        "it",
+        "spreads",
+        "the",
+        "and",
+        "not",
+    ]
 )
 
 

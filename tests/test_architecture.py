@@ -40,6 +40,7 @@ LAYERS = {
     "replaying": 10,
     "console": 8,
     "chat": 9,
+    "web": 9,
     "cli": 11,
     "__main__": 12,
 }
@@ -143,3 +144,18 @@ def test_slide_text_lives_in_knowledge_only() -> None:
         for sentence in slide.sentences:
             if len(sentence) >= 25:
                 assert sentence not in code, f"slide {slide.number} text is written in the code"
+
+
+WEB = SOURCE / "web"
+WEB_HOMES = {"fastapi": "app", "starlette": "app", "pydantic": "app", "uvicorn": "server"}
+
+
+def test_the_web_front_end_keeps_its_libraries_and_its_place() -> None:
+    for path in sorted(WEB.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        for module in imported:
+            top = module.split(".")[0]
+            assert WEB_HOMES.get(top, path.stem) == path.stem, f"web/{path.name} imports {module}"
+            assert module not in ("mbcbot.chat", "mbcbot.cli", "mbcbot.console"), f"web/{path.name} imports {module}"

@@ -54,7 +54,7 @@ def break_slide_5(root: Path) -> int:
 
 
 def test_the_commands_are_these() -> None:
-    assert set(commands()) == {"chat", "ask", "check", "stamp", "replay", "record"}
+    assert set(commands()) == {"chat", "ask", "check", "stamp", "replay", "record", "serve"}
 
 
 @pytest.mark.parametrize("name", sorted(commands()))

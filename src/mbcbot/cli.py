@@ -94,6 +94,20 @@ def parser() -> argparse.ArgumentParser:
     record.add_argument("--title", help="the transcript's title (default: from the file name)")
     record.add_argument("--no-color", action="store_true", help="no colours (also when NO_COLOR is set)")
 
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="run the HTTP API and the chat widget",
+        description="Serve POST /api/v1/chat, the widget (/widget.js) and a demo page (/). Needs `pip install mbcbot[web]`. "
+        "Settings come from MBCBOT_* environment variables (see docs/embedding.md).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"], help="log level (default info)"
+    )
+
     check = commands.add_parser(
         "check",
         parents=[common],
@@ -203,6 +217,15 @@ def _record(args: argparse.Namespace) -> int:
 
     print(f"Recording this conversation to {path}.")
     return run_chat(bot, not args.no_color and not os.environ.get("NO_COLOR"), None, observer=recorder)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from mbcbot.web.server import serve
+    except ImportError as error:
+        print(f"mbcbot: the web service needs its extra: pip install 'mbcbot[web]' ({error.name} is missing)", file=sys.stderr)
+        return UNUSABLE
+    return serve(args.host, args.port, args.workers, args.knowledge, args.emergency_number, args.log_level)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -208,5 +208,4 @@ class Session(NamedTuple):
 
     pack: str = ""
     slide: int = 0
-    pending: tuple[str, ...] = ()
     turns: int = 0

@@ -1,0 +1,229 @@
+"""The HTTP API and the widget's files (FastAPI and Starlette live here and nowhere else).
+
+POST /api/v1/chat {message, state?} -> {reply, state, state_reset}; GET /api/v1/topics;
+GET /healthz; GET /widget.js, /widget.css; GET / (a demo page); GET /openapi.json.
+"""
+
+import logging
+import time
+import uuid
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mbcbot.bot import Bot
+from mbcbot.web.limits import RateLimiter
+from mbcbot.web.settings import WebSettings
+from mbcbot.web.state import StateCodec
+
+log = logging.getLogger("mbcbot.web")
+STATIC = {
+    "/widget.js": ("widget.js", "text/javascript; charset=utf-8"),
+    "/widget.css": ("widget.css", "text/css; charset=utf-8"),
+    "/": ("demo.html", "text/html; charset=utf-8"),
+}
+
+
+class JSON(JSONResponse):
+    """JSON that says its charset."""
+
+    media_type = "application/json; charset=utf-8"
+
+
+def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSON:
+    """A JSON error body: {"error": {"code", "message"}}."""
+    return JSON({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
+    """The web application over a loaded bot."""
+    limit = bot.knowledge.conversation.max_message_chars
+    codec = StateCodec(settings.secret, settings.state_max_age)
+    files = {
+        path: (resources.files("mbcbot.web").joinpath("static", name).read_bytes(), kind) for path, (name, kind) in STATIC.items()
+    }
+
+    class ChatRequest(BaseModel):
+        message: str = Field(max_length=limit, description=f"What the person typed; at most {limit} characters.")
+        state: str | None = Field(default=None, max_length=512, description="The state token of the previous reply, if any.")
+
+    app = FastAPI(title="mbcbot", version=_version(), default_response_class=JSON, docs_url=None, redoc_url=None)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSON:
+        problems = exc.errors()
+        if any(p.get("type") == "string_too_long" and p.get("loc", ())[-1:] == ("message",) for p in problems):
+            return error(
+                422,
+                "message_too_long",
+                f"The message is longer than {limit} characters. Please ask one short question at a time.",
+            )
+        where = "; ".join(f"{'.'.join(str(part) for part in p.get('loc', ()))}: {p.get('msg', '')}" for p in problems)
+        return error(422, "invalid_request", f"The request is not valid: {where}")
+
+    @app.post("/api/v1/chat", summary="Send a message, get the reply and the next state")
+    async def chat(body: ChatRequest, request: Request) -> dict[str, Any]:
+        now = time.time()
+        session = codec.session(body.state, now)
+        reply, after = bot.reply(body.message, session)
+        outcome = request.scope.get("state", {}).get("outcome", {})
+        outcome.update(kind=reply.kind, slides=list(reply.slides), rule=reply.rule)
+        if settings.log_messages:
+            outcome["message"] = body.message
+        return {"reply": reply.as_dict(), "state": codec.token(after, now), "state_reset": bool(body.state) and session is None}
+
+    @app.get("/api/v1/topics", summary="The topics, one per slide")
+    async def topics() -> dict[str, Any]:
+        return {"topics": [{"pack": s.pack, "slide": s.number, "title": s.title} for s in bot.knowledge.slides]}
+
+    @app.get("/healthz", summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for path in STATIC:
+        app.add_api_route(path, _static(*files[path]), methods=["GET"], include_in_schema=False)
+
+    app.add_middleware(Guard, settings=settings)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+        )
+    return app
+
+
+def _static(content: bytes, kind: str) -> Any:
+    async def serve() -> Response:
+        return Response(content, media_type=kind, headers={"Cache-Control": "public, max-age=300"})
+
+    return serve
+
+
+def _version() -> str:
+    from mbcbot import __version__
+
+    return __version__
+
+
+class Guard:
+    """Every request: a request id, the rate limit, the body cap, security headers, and a log line without words."""
+
+    def __init__(self, app: ASGIApp, settings: WebSettings) -> None:
+        self.app = app
+        self.settings = settings
+        self.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+        self.csp = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            f"base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors {settings.frame_ancestors}"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _request_id(scope)
+        outcome: dict[str, Any] = {}
+        scope.setdefault("state", {})["outcome"] = outcome
+        status = [500]
+        oversized = [False]
+
+        async def send_with_headers(message: Message) -> None:
+            if oversized[0] and message.get("type") != "refusal":  # the app read a cut-off body: refuse instead
+                if message["type"] == "http.response.start":
+                    oversized[0] = False
+                    await self._too_large()(scope, receive, send_with_headers)
+                    oversized[0] = True
+                return
+            message = {**message, "type": message["type"]}
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"server",)]
+                headers += self._headers(scope["path"], request_id)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            refused = self._refused(scope)
+            if refused is not None:
+                await refused(scope, receive, send_with_headers)
+                return
+            await self.app(scope, self._capped(receive, oversized), send_with_headers)
+        finally:
+            log.info(
+                "request %s %s %s %s %.1fms %s",
+                request_id, scope["method"], scope["path"], status[0], 1000 * (time.perf_counter() - started),
+                " ".join(f"{k}={v}" for k, v in outcome.items()),
+            )  # fmt: skip
+
+    def _headers(self, path: str, request_id: str) -> list[tuple[bytes, bytes]]:
+        headers = [
+            (b"x-request-id", request_id.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"content-security-policy", self.csp.encode()),
+        ]
+        if path in ("/widget.js", "/widget.css"):
+            headers.append((b"cross-origin-resource-policy", b"cross-origin"))
+        if path.startswith("/api/"):
+            headers.append((b"cache-control", b"no-store"))
+        return headers
+
+    def _refused(self, scope: Scope) -> ASGIApp | None:
+        if scope["method"] == "POST" and scope["path"].startswith("/api/"):
+            allowed, wait = self.limiter.allowed(_client(scope, self.settings.trust_proxy), time.monotonic())
+            if not allowed:
+                retry = str(max(1, round(wait)))
+                return error(429, "rate_limited", f"Too many requests; please wait {retry} seconds.", {"Retry-After": retry})
+            declared = _header(scope, b"content-length")
+            if declared is not None and (not declared.isdigit() or int(declared) > self.settings.max_body_bytes):
+                return self._too_large()
+        return None
+
+    def _too_large(self) -> ASGIApp:
+        return error(413, "body_too_large", f"The request body is larger than {self.settings.max_body_bytes} bytes.")
+
+    def _capped(self, receive: Receive, oversized: list[bool]) -> Receive:
+        """The request body, cut off (and the response refused) once it passes the cap."""
+        seen = [0]
+        cap = self.settings.max_body_bytes
+
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                seen[0] += len(message.get("body", b""))
+                if seen[0] > cap:
+                    oversized[0] = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        return counted
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1").strip())
+    return None
+
+
+def _request_id(scope: Scope) -> str:
+    given = _header(scope, b"x-request-id") or ""
+    return given if 8 <= len(given) <= 64 and all(c.isalnum() or c in "-_" for c in given) else uuid.uuid4().hex
+
+
+def _client(scope: Scope, trust_proxy: bool) -> str:
+    if trust_proxy:
+        forwarded = _header(scope, b"x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"

@@ -1,0 +1,52 @@
+"""Run the web service with uvicorn (uvicorn lives here and nowhere else)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+from mbcbot.bot import EMERGENCY_ENV, KNOWLEDGE_ENV, Bot
+from mbcbot.web.state import new_secret
+
+SECRET_ENV = "MBCBOT_SECRET"
+
+
+def app_from_environment() -> Any:
+    """The application as a worker process builds it: settings and knowledge from the environment."""
+    from mbcbot.web.app import create_app
+    from mbcbot.web.settings import settings_from_environment
+
+    return create_app(Bot.load(), settings_from_environment(new_secret()))
+
+
+def serve(host: str, port: int, workers: int, knowledge: str | None, emergency_number: str | None, log_level: str) -> int:
+    """Serve until interrupted; every worker shares the secret, so any worker can answer any turn."""
+    import uvicorn
+
+    if knowledge:
+        os.environ[KNOWLEDGE_ENV] = os.path.abspath(knowledge)
+    if emergency_number:
+        os.environ[EMERGENCY_ENV] = emergency_number
+    if not os.environ.get(SECRET_ENV):
+        os.environ[SECRET_ENV] = new_secret()
+        print(
+            f"mbcbot: warning: {SECRET_ENV} is not set; using a secret made for this run, so conversations "
+            "will not survive a restart and other machines cannot continue them",
+            file=sys.stderr,
+        )
+    Bot.load()  # refuse to start on knowledge that cannot be served, before any worker starts
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        "mbcbot.web.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http="httptools",
+        access_log=False,
+        log_level=log_level,
+        server_header=False,
+    )
+    return 0

@@ -1,0 +1,59 @@
+"""Conversation state carried by the client: a small HMAC-signed, time-limited token of ids only.
+
+The token holds the session's pack id, slide number and turn count, and when
+it was issued; never the person's words. Any worker holding the same secret
+can read it. A tampered, expired or foreign token reads as no token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import secrets
+
+from mbcbot.model import Session
+
+VERSION = "1"
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
+def new_secret() -> str:
+    """A random secret for a deployment that did not configure one."""
+    return secrets.token_urlsafe(32)
+
+
+class StateCodec:
+    """Signs sessions into tokens and reads them back."""
+
+    def __init__(self, secret: str, max_age_seconds: int) -> None:
+        self._key = hashlib.sha256(secret.encode("utf-8")).digest()
+        self.max_age = max_age_seconds
+
+    def token(self, session: Session, now: float) -> str:
+        """The signed token for `session`, issued at `now`."""
+        body = json.dumps([VERSION, session.pack, session.slide, session.turns, int(now)], separators=(",", ":"))
+        payload = base64.urlsafe_b64encode(body.encode("ascii")).rstrip(b"=").decode("ascii")
+        return f"{payload}.{self._signature(payload)}"
+
+    def session(self, token: str | None, now: float) -> Session | None:
+        """The session in a valid token; None when it is missing, tampered, foreign or expired."""
+        if not token or len(token) > 512 or token.count(".") != 1:
+            return None
+        payload, signature = token.split(".")
+        if not hmac.compare_digest(signature, self._signature(payload)):
+            return None
+        try:
+            version, pack, slide, turns, issued = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (ValueError, TypeError):
+            return None
+        fresh = isinstance(issued, int) and 0 <= now - issued <= self.max_age
+        valid = version == VERSION and isinstance(pack, str) and (pack == "" or _ID.fullmatch(pack))
+        valid = valid and isinstance(slide, int) and 0 <= slide <= 100_000 and isinstance(turns, int) and turns >= 0
+        return Session(pack=pack, slide=slide, turns=turns) if fresh and valid else None
+
+    def _signature(self, payload: str) -> str:
+        digest = hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -1,0 +1,199 @@
+"""The HTTP API in-process: the contract, limits, CORS, headers, state tokens, and logs without words."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient
+
+from mbcbot.bot import Bot
+from mbcbot.model import Session
+from mbcbot.web.app import create_app
+from mbcbot.web.settings import WebSettings
+from mbcbot.web.state import StateCodec
+
+SECRET = "test-secret"
+ORIGIN = "https://support.example.org"
+
+
+def client_for(bot: Bot, **changes: Any) -> TestClient:
+    settings = WebSettings(secret=SECRET, cors_origins=(ORIGIN,), rate_per_minute=0)._replace(**changes)
+    return TestClient(create_app(bot, settings))
+
+
+@pytest.fixture(scope="module")
+def client(bot: Bot) -> Iterator[TestClient]:
+    with client_for(bot) as test_client:
+        yield test_client
+
+
+def chat(client: TestClient, message: str, state: str | None = None) -> dict[str, object]:
+    response = client.post("/api/v1/chat", json={"message": message, "state": state})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_chat_returns_the_reply_contract_and_a_state(client: TestClient) -> None:
+    body = chat(client, "what happens if it spreads to the liver")
+    reply = body["reply"]
+    assert isinstance(reply, dict)
+    assert set(reply) >= {"kind", "slides", "quotes", "text", "sources", "notice", "suggestions", "rule"}
+    assert (reply["kind"], reply["slides"]) == ("answer", [5])
+    assert reply["sources"][0]["reviewer"] == "Brunilda Nazario, MD"
+    assert body["state_reset"] is False
+    assert isinstance(body["state"], str) and body["state"].count(".") == 1
+
+
+def test_the_state_carries_the_conversation(client: TestClient) -> None:
+    first = chat(client, "liver")
+    second = chat(client, "more", str(first["state"]))
+    third = chat(client, "next", str(second["state"]))
+    assert [first["reply"]["slides"], second["reply"]["slides"], third["reply"]["slides"]] == [[5], [5], [6]]  # type: ignore[index]
+
+
+def test_the_state_holds_only_ids_never_words(client: TestClient) -> None:
+    body = chat(client, "tell me about the liver")
+    payload = str(body["state"]).split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    assert "tell" not in decoded and "liver" not in decoded
+    assert json.loads(decoded)[1:4] == ["metastatic-breast-cancer", 5, 1]
+
+
+@pytest.mark.parametrize("state", ["garbage", "a.b", "x" * 600, ""])
+def test_a_bad_state_starts_afresh_never_a_500(client: TestClient, state: str) -> None:
+    response = client.post("/api/v1/chat", json={"message": "more", "state": state})
+    if len(state) > 512:
+        assert response.status_code == 422
+        return
+    assert response.status_code == 200
+    assert response.json()["state_reset"] is bool(state)
+    assert response.json()["reply"]["kind"] == "help"
+
+
+def test_tampered_expired_and_foreign_tokens_are_refused(bot: Bot) -> None:
+    codec = StateCodec(SECRET, 60)
+    good = codec.token(Session("metastatic-breast-cancer", 5, 1), 1000.0)
+    assert codec.session(good, 1010.0) == Session("metastatic-breast-cancer", 5, 1)
+    assert codec.session(good, 2000.0) is None  # expired
+    assert StateCodec("another-secret", 60).session(good, 1010.0) is None  # foreign
+    _, signature = good.split(".")
+    forged = base64.urlsafe_b64encode(b'["1","metastatic-breast-cancer",7,1,1000]').rstrip(b"=").decode()
+    assert codec.session(f"{forged}.{signature}", 1010.0) is None  # tampered
+
+
+def test_any_worker_with_the_secret_continues_a_conversation(bot: Bot) -> None:
+    with client_for(bot) as one, client_for(bot) as two:
+        state = chat(one, "bones")["state"]
+        assert chat(two, "more", str(state))["reply"]["slides"] == [4]  # type: ignore[index]
+
+
+def test_a_long_message_is_a_422_with_a_clear_error(client: TestClient) -> None:
+    response = client.post("/api/v1/chat", json={"message": "x" * 1001})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "message_too_long"
+    assert "1000 characters" in response.json()["error"]["message"]
+    assert "xxxx" not in response.text
+
+
+@pytest.mark.parametrize("body", [b"{}", b'{"message": 5}', b"not json", b'["message"]'])
+def test_malformed_requests_are_422(client: TestClient, body: bytes) -> None:
+    response = client.post("/api/v1/chat", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_large_body_is_a_413(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/chat", content=b'{"message": "' + b"a" * 20_000 + b'"}', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_a_chunked_large_body_is_a_413(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"message": "'
+        for _ in range(40):
+            yield b"a" * 1000
+        yield b'"}'
+
+    response = client.post("/api/v1/chat", content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_the_rate_limit_answers_429(bot: Bot) -> None:
+    with client_for(bot, rate_per_minute=60, rate_burst=3) as limited:
+        codes = [limited.post("/api/v1/chat", json={"message": "liver"}).status_code for _ in range(5)]
+        assert codes[:3] == [200, 200, 200] and codes[3] == 429
+        response = limited.post("/api/v1/chat", json={"message": "liver"})
+        assert response.json()["error"]["code"] == "rate_limited"
+        assert int(response.headers["retry-after"]) >= 1
+
+
+def test_empty_and_odd_messages_get_polite_replies(client: TestClient) -> None:
+    for message in ["", "   ", "\x00\x01", "<img src=x onerror=alert(1)>", "😀", "\u202eevil"]:
+        assert chat(client, message)["reply"]["kind"] in ("fallback", "help")  # type: ignore[index]
+
+
+def test_headers_on_every_response(client: TestClient) -> None:
+    for response in (client.get("/healthz"), client.get("/"), client.post("/api/v1/chat", json={"message": "hi"})):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        assert len(response.headers["x-request-id"]) >= 8
+    assert client.get("/healthz").headers["content-type"] == "application/json; charset=utf-8"
+    assert client.get("/widget.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/widget.js").headers["cross-origin-resource-policy"] == "cross-origin"
+    assert client.get("/widget.css").headers["content-type"].startswith("text/css")
+
+
+def test_frame_ancestors_can_be_configured(bot: Bot) -> None:
+    with client_for(bot, frame_ancestors="https://support.example.org") as framed:
+        assert "frame-ancestors https://support.example.org" in framed.get("/").headers["content-security-policy"]
+
+
+def test_cors_only_for_configured_origins(client: TestClient) -> None:
+    allowed = client.options("/api/v1/chat", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert allowed.headers.get("access-control-allow-origin") == ORIGIN
+    other = client.post("/api/v1/chat", json={"message": "hi"}, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_topics_health_and_openapi(client: TestClient) -> None:
+    topics = client.get("/api/v1/topics").json()["topics"]
+    assert [t["title"] for t in topics][3:7] == ["Bones", "Liver", "Lungs", "Brain"]
+    assert client.get("/healthz").json() == {"status": "ok"}
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/chat" in spec["paths"]
+    assert client.get("/").headers["content-type"].startswith("text/html")
+    assert b'src="/widget.js"' in client.get("/").content
+
+
+def test_questions_travel_only_in_post_bodies(client: TestClient) -> None:
+    assert client.get("/api/v1/chat", params={"message": "liver"}).status_code == 405
+
+
+@pytest.mark.parametrize("level", [logging.DEBUG, logging.INFO, logging.WARNING])
+def test_logs_never_hold_the_message(bot: Bot, level: int, caplog: pytest.LogCaptureFixture) -> None:
+    words = "zebra-unique-words about my liver"
+    with caplog.at_level(level), client_for(bot) as quiet:
+        quiet.post("/api/v1/chat", json={"message": words})
+        quiet.post("/api/v1/chat", json={"message": words * 100})
+        quiet.post("/api/v1/chat", content=b"{broken " + words.encode(), headers={"Content-Type": "application/json"})
+    assert "zebra" not in caplog.text
+    if level <= logging.INFO:
+        assert "kind=fallback" in caplog.text and "POST /api/v1/chat 200" in caplog.text
+
+
+def test_logging_messages_is_an_operator_opt_in(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO), client_for(bot, log_messages=True) as verbose:
+        verbose.post("/api/v1/chat", json={"message": "zebra liver"})
+    assert "zebra liver" in caplog.text

@@ -20,7 +20,7 @@ LINES = (
     "welcome", "welcome_hint", "greeting", "help", "topics", "sources_intro", "thanks", "goodbye",
     "restart", "notice", "source_line", "more_hint", "also_on", "clarify", "fallback", "fallback_topic",
     "fallback_suggest", "not_understood", "advice", "advice_related", "emergency", "crisis", "empty",
-    "too_long", "no_topic", "first_slide", "last_slide", "no_such_slide",
+    "too_long", "no_topic", "first_slide", "last_slide", "no_such_slide", "widget_intro", "widget_unreachable",
 )  # fmt: skip
 PLACEHOLDERS = {
     "pack_title", "publisher", "reviewer", "review_date", "topics", "count", "emergency_number",

@@ -80,14 +80,18 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
 
     @app.get("/api/v1/topics", summary="The topics, one per slide")
     async def topics() -> dict[str, Any]:
-        return {"topics": [{"pack": s.pack, "slide": s.number, "title": s.title} for s in bot.knowledge.slides]}
+        lines = bot.knowledge.conversation.lines
+        return {
+            "topics": [{"pack": s.pack, "slide": s.number, "title": s.title} for s in bot.knowledge.slides],
+            "lines": {"intro": lines["widget_intro"], "unreachable": lines["widget_unreachable"]},
+        }
 
     @app.get("/healthz", summary="Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     for path in STATIC:
-        app.add_api_route(path, _static(*files[path]), methods=["GET"], include_in_schema=False)
+        app.add_api_route(path, _static(*files[path]), methods=["GET", "HEAD"], include_in_schema=False)
 
     app.add_middleware(Guard, settings=settings)
     if settings.cors_origins:
@@ -96,6 +100,7 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
+            expose_headers=["Retry-After", "X-Request-ID"],
         )
     return app
 

@@ -27,7 +27,8 @@
   var CLOSE_ICON = 'M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12 19 6.4 17.6 5 12 10.6z';
   var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
     'September', 'October', 'November', 'December'];
-  var URGENT = 'If you need help urgently, call your doctor or your local emergency number.';
+  // The bot's own words (what it is, what to do in an emergency) come from the service's reviewed knowledge.
+  var LINES = { intro: '', unreachable: '' };
 
   // Load once, even if the tag is on the page twice; bail out on browsers without Shadow DOM.
   if (window.mbcbotWidget || !Element.prototype.attachShadow || !window.fetch) return;
@@ -300,8 +301,8 @@
   function failureText(res, thrown) {
     if (thrown) {
       return thrown.name === 'AbortError'
-        ? 'Sorry, the answer is taking too long. Please try again. ' + URGENT
-        : 'Sorry, I could not reach the service. Please check your connection and try again. ' + URGENT;
+        ? 'Sorry, the answer is taking too long. Please try again. ' + LINES.unreachable
+        : 'Sorry, I could not reach the service. Please check your connection and try again. ' + LINES.unreachable;
     }
     if (res.status === 429) {
       var seconds = parseInt(res.retryAfter, 10);
@@ -312,7 +313,7 @@
       return 'That message is too long. Please ask one short question at a time.';
     }
     if (res.status >= 400 && res.status < 500) return 'Sorry, that message could not be sent. Please try again.';
-    return 'Sorry, something went wrong on our side. Please try again in a moment. ' + URGENT;
+    return 'Sorry, something went wrong on our side. Please try again in a moment. ' + LINES.unreachable;
   }
 
   // ---- 7. The widget: state, events and behaviour ----
@@ -351,8 +352,7 @@
     }
 
     function renderIntro() {
-      ui.log.appendChild(el('p', 'intro', null, 'Ask a question in your own words, or choose a topic below. ' +
-        'Answers are quoted from a medically reviewed slideshow. They are not medical advice.'));
+      ui.log.appendChild(el('p', 'intro', null, 'Ask a question in your own words, or choose a topic below. ' + LINES.intro));
     }
 
     function renderAll() {
@@ -414,9 +414,13 @@
     }
 
     function loadTopics() {
-      if (topics || data.messages.length) return;
+      if (topics) return;
       topics = [];
       request('/api/v1/topics', { method: 'GET' }).then(function (res) {
+        var lines = res.ok && res.body && res.body.lines ? res.body.lines : {};
+        LINES.intro = str(lines.intro);
+        LINES.unreachable = str(lines.unreachable);
+        if (!data.messages.length) renderAll();
         var list = res.ok && res.body && Array.isArray(res.body.topics) ? res.body.topics : [];
         topics = list.map(function (t) { return t && str(t.title); }).filter(function (t, i, all) {
           return t && all.indexOf(t) === i;

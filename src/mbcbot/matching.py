@@ -202,15 +202,17 @@ class Matcher:
         names_subject = any(term in self._subjects for term in known)
         total = query.total or 1.0
         ranked = []
+        slides, extra = self._slides, TITLE_BOOST - 1.0
         for order in orders:
-            index = self._slides[order]
-            matched = tuple(term for term in known if term in index.terms)
-            boosted = index.subject
-            if index.keywords:
-                asked = set(matched)
-                boosted = boosted.union(*(phrase for phrase in index.keywords if phrase <= asked))
+            index = slides[order]
+            terms, subject = index.terms, index.subject
+            matched = tuple(term for term in known if term in terms)
             held = sum(weights[t] for t in matched)
-            score = held + (TITLE_BOOST - 1.0) * sum(weights[t] for t in matched if t in boosted)
+            boosted = {t for t in matched if t in subject}
+            for phrase in index.keywords:  # a keyword phrase boosts when all of it is asked
+                if phrase.issubset(matched):
+                    boosted |= phrase
+            score = held + extra * sum(weights[t] for t in boosted)
             if query.bigrams:
                 score += PHRASE_BONUS * sum(min(weights[a], weights[b]) for a, b in query.bigrams & index.bigrams)
             if context is not None and not names_subject and index.slide == context:

@@ -53,6 +53,15 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
         message: str = Field(max_length=limit, description=f"What the person typed; at most {limit} characters.")
         state: str | None = Field(default=None, max_length=512, description="The state token of the previous reply, if any.")
 
+    class ChatResponse(BaseModel):
+        reply: dict[str, Any] = Field(
+            description="The Reply contract: kind, slides, quotes, text, sources, notice, suggestions, rule."
+        )
+        state: str = Field(description="Send this back with the next message.")
+        state_reset: bool = Field(
+            description="True when the state sent was tampered, expired or foreign, and the conversation started afresh."
+        )
+
     app = FastAPI(title="mbcbot", version=_version(), default_response_class=JSON, docs_url=None, redoc_url=None)
 
     @app.exception_handler(RequestValidationError)
@@ -67,8 +76,8 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
         where = "; ".join(f"{'.'.join(str(part) for part in p.get('loc', ()))}: {p.get('msg', '')}" for p in problems)
         return error(422, "invalid_request", f"The request is not valid: {where}")
 
-    @app.post("/api/v1/chat", summary="Send a message, get the reply and the next state")
-    async def chat(body: ChatRequest, request: Request) -> dict[str, Any]:
+    @app.post("/api/v1/chat", summary="Send a message, get the reply and the next state", response_model=ChatResponse)
+    async def chat(body: ChatRequest, request: Request) -> JSON:
         now = time.time()
         session = codec.session(body.state, now)
         reply, after = bot.reply(body.message, session)
@@ -76,7 +85,8 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
         outcome.update(kind=reply.kind, slides=list(reply.slides), rule=reply.rule)
         if settings.log_messages:
             outcome["message"] = body.message
-        return {"reply": reply.as_dict(), "state": codec.token(after, now), "state_reset": bool(body.state) and session is None}
+        reset = bool(body.state) and session is None
+        return JSON({"reply": reply.as_dict(), "state": codec.token(after, now), "state_reset": reset})
 
     @app.get("/api/v1/topics", summary="The topics, one per slide")
     async def topics() -> dict[str, Any]:

@@ -1,0 +1,139 @@
+"""HTTP benchmark: POST /api/v1/chat against GET /healthz on the same server, in the same run.
+
+    python benchmarks/web.py [--seconds 10] [--connections 32] [--write BENCHMARKS.md]
+
+Starts `mbcbot serve` on loopback with one worker, then two, and loads it with
+wrk (Debian's package) for a bounded time; stops everything by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MESSAGES = ["what happens if it spreads to the liver", "can it cause seizures", "weight loss", "how is it treated"]
+POST_SCRIPT = """
+local bodies = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("POST", "/api/v1/chat", {["Content-Type"] = "application/json"}, bodies[(i %% #bodies) + 1])
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(workers: int) -> Iterator[str]:
+    """A running `mbcbot serve` on loopback; stopped on exit, whatever happens."""
+    port = free_port()
+    env = {**os.environ, "MBCBOT_SECRET": "benchmark", "MBCBOT_RATE_LIMIT": "0"}
+    mbcbot = str(Path(sys.executable).with_name("mbcbot"))
+    command = [mbcbot, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict[str, float]:
+    """Requests per second, p50/p99 latency (ms) and errors from one bounded wrk run."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 30).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    errors += int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
+    return {"rate": rate, "p50": _ms(output, "50%"), "p99": _ms(output, "99%"), "errors": errors}
+
+
+def _ms(output: str, label: str) -> float:
+    found = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", output)
+    if not found:
+        return float("nan")
+    value, unit = float(found.group(1)), found.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def report(seconds: int, connections: int) -> list[str]:
+    """The web benchmark table, as Markdown lines."""
+    if not shutil.which("wrk"):
+        return ["wrk is not installed (apt-get install wrk): web benchmark skipped."]
+    bodies = ", ".join('[[{"message": "%s"}]]' % m for m in MESSAGES)
+    lines = [
+        f"wrk, 2 threads, {connections} connections, {seconds} s per run, on loopback; rate limit off.",
+        "",
+        "| workers | endpoint | requests/s | p50 | p99 | errors | chat / healthz |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(POST_SCRIPT % bodies)
+        script = handle.name
+    try:
+        for workers in (1, 2):
+            with server(workers) as base:
+                wrk(f"{base}/healthz", 2, connections)  # warm up
+                health = wrk(f"{base}/healthz", seconds, connections)
+                chat = wrk(base, seconds, connections, script)
+            for name, row in (("GET /healthz", health), ("POST /api/v1/chat", chat)):
+                ratio = f"**{chat['rate'] / health['rate']:.0%}**" if row is chat else ""
+                lines.append(
+                    f"| {workers} | `{name}` | {row['rate']:,.0f} | {row['p50']:.1f} ms | {row['p99']:.1f} ms | {row['errors']:.0f} | {ratio} |"
+                )
+    finally:
+        os.unlink(script)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--write", type=Path, metavar="FILE", help="also write the table into FILE between its markers")
+    args = parser.parse_args(argv)
+    lines = report(args.seconds, args.connections)
+    print("\n".join(lines))
+    if args.write:
+        text = args.write.read_text(encoding="utf-8")
+        start, end = "<!-- web:start -->", "<!-- web:end -->"
+        if start not in text:
+            text += f"\n## Web API\n\n{start}\n{end}\n"
+        head, _, rest = text.partition(start)
+        _, _, tail = rest.partition(end)
+        args.write.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

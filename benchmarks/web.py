@@ -18,8 +18,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +90,7 @@ def report(seconds: int, connections: int) -> list[str]:
     """The web benchmark table, as Markdown lines."""
     if not shutil.which("wrk"):
         return ["wrk is not installed (apt-get install wrk): web benchmark skipped."]
-    bodies = ", ".join('[[{"message": "%s"}]]' % m for m in MESSAGES)
+    bodies = ", ".join(f'[[{{"message": "{m}"}}]]' for m in MESSAGES)
     lines = [
         f"wrk, 2 threads, {connections} connections, {seconds} s per run, on loopback; rate limit off.",
         "",

@@ -25,6 +25,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from questionset import cases_in, scored  # noqa: E402
+from report import write_section  # noqa: E402
 
 from mbcbot.bot import Bot  # noqa: E402
 from mbcbot.model import Session  # noqa: E402
@@ -150,11 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = report(args.runs, args.rounds)
     print("\n".join(lines))
     if args.write:
-        text = args.write.read_text(encoding="utf-8")
-        start, end = "<!-- engine:start -->", "<!-- engine:end -->"
-        head, _, rest = text.partition(start)
-        _, _, tail = rest.partition(end)
-        args.write.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}", encoding="utf-8")
+        write_section(args.write, "engine", "Engine", lines)
     return 0
 
 

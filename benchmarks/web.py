@@ -23,6 +23,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import write_section  # noqa: E402
+
 MESSAGES = ["what happens if it spreads to the liver", "can it cause seizures", "weight loss", "how is it treated"]
 POST_SCRIPT = """
 local bodies = {%s}
@@ -125,13 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = report(args.seconds, args.connections)
     print("\n".join(lines))
     if args.write:
-        text = args.write.read_text(encoding="utf-8")
-        start, end = "<!-- web:start -->", "<!-- web:end -->"
-        if start not in text:
-            text += f"\n## Web API\n\n{start}\n{end}\n"
-        head, _, rest = text.partition(start)
-        _, _, tail = rest.partition(end)
-        args.write.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}", encoding="utf-8")
+        write_section(args.write, "web", "Web API", lines)
     return 0
 
 

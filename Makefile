@@ -36,6 +36,7 @@ format: setup
 
 bench: setup
 	$(PY) benchmarks/run.py --write BENCHMARKS.md
+	$(PY) benchmarks/web.py --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis reports

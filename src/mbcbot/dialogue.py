@@ -192,7 +192,7 @@ class Dialogue:
         query = self.matcher.query(rest)
         current = self._current(session)
         ranked = self.matcher.ranked(query, current)
-        chosen = _chosen(ranked)
+        chosen = self.matcher.each_subject(ranked, query, rest) or _chosen(ranked)
         if not chosen:
             return self._fallback(query, ranked), session
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):

@@ -29,6 +29,7 @@ MIN_ASPECT_WEIGHT = 0.4  # words on most slides ("cancer", "spread") pick no sen
 MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
 LEAD_SENTENCES = 2  # a question naming only a slide's subject gets its first sentences
 WORDS_REMEMBERED = 50_000  # words whose reading is kept per process; bounds memory on hostile input
+JOINERS = frozenset({"and", "or", "&"})  # "the liver and lungs" names two subjects, each with its own slide
 ANAPHORA = ("That ", "This ", "These ", "Those ")  # such a sentence needs the one before it
 
 
@@ -243,6 +244,21 @@ class Matcher:
             chosen.add(min(max(chosen) + 1, len(slide.sentences) - 1))
         chosen |= {i - 1 for i in chosen if i > 0 and slide.sentences[i].startswith(ANAPHORA)}
         return _runs(slide.sentences, sorted(chosen))
+
+    def each_subject(self, ranked: list[Candidate], query: Query, message: str) -> list[Candidate]:
+        """When the question joins the subjects of several slides ("the liver and lungs"): those slides."""
+        read = [self._read(word)[1] for word in words(message)]
+        stems = [stem for stem in read if stem in JOINERS or stem not in self._stop]
+        joins = [position for position, stem in enumerate(stems) if stem in JOINERS]
+        beside = {stems[p] for join in joins for p in (join - 1, join + 1) if 0 <= p < len(stems)}
+        named = {stem for stem in beside if stem in self._subjects}
+        if len(named) < 2:
+            return []
+        own = [c for c in ranked if named & self._slides[self._order(c.slide)].subject]
+        if len(own) < 2 or len(own) > MAX_TOGETHER:
+            return []
+        held = {t for c in own for t in c.matched}
+        return own if sum(query.weights[t] for t in held) / (query.total or 1.0) >= MIN_COVERAGE else []
 
     def also_on(self, chosen: list[Candidate], ranked: list[Candidate], query: Query) -> list[Slide]:
         """Other slides that hold the most specific word asked of the best one ("numbness": Bones, also Brain)."""

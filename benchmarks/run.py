@@ -45,18 +45,21 @@ def questions() -> list[str]:
     return found
 
 
-def reply_latency(bot: Bot, messages: list[str], rounds: int) -> tuple[float, float]:
-    """Median and 99th percentile milliseconds per reply, each message in a fresh session."""
+def reply_latency(bot: Bot, messages: list[str], rounds: int) -> tuple[float, float, float]:
+    """Per reply, in ms: p50 and p99 of every timing, and p50 of each message's best of `rounds` (as timeit does)."""
     for message in messages:  # warm up once, as a long-running server would be
         bot.reply(message, Session())
-    timings = []
+    timings: list[float] = []
+    best = [float("inf")] * len(messages)
     for _ in range(rounds):
-        for message in messages:
+        for index, message in enumerate(messages):
             started = time.perf_counter_ns()
             bot.reply(message, Session())
-            timings.append((time.perf_counter_ns() - started) / 1e6)
+            elapsed = (time.perf_counter_ns() - started) / 1e6
+            timings.append(elapsed)
+            best[index] = min(best[index], elapsed)
     timings.sort()
-    return statistics.median(timings), timings[int(0.99 * (len(timings) - 1))]
+    return statistics.median(timings), timings[int(0.99 * (len(timings) - 1))], statistics.median(best)
 
 
 def replay_speed(bot: Bot, runs: int) -> tuple[float, float, int, int]:
@@ -106,7 +109,7 @@ def report(runs: int, rounds: int) -> list[str]:
     compileall.compile_dir(str(ROOT / "src"), quiet=1)  # as an installed wheel has its bytecode
     bot = Bot.load()
     messages = questions()
-    p50, p99 = reply_latency(bot, messages, rounds)
+    p50, p99, p50_best = reply_latency(bot, messages, rounds)
     rate, with_reading, turns, transcripts = replay_speed(bot, max(3, rounds))
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "MBCBOT_CACHE_DIR": cache}
@@ -120,6 +123,7 @@ def report(runs: int, rounds: int) -> list[str]:
         "| measure | figure | target |",
         "| --- | --- | --- |",
         f"| reply latency, in-process, {len(messages)} messages x {rounds} rounds | p50 {p50:.3f} ms, p99 {p99:.3f} ms | p50 <= 0.2 ms |",
+        f"| the same, each message's best of {rounds} (less noise from other tenants of the machine) | p50 {p50_best:.3f} ms | |",
         f"| `python -c 'import yaml, rapidfuzz'` (baseline) | {1000 * baseline:.0f} ms | |",
         f"| `mbcbot ask liver`, knowledge cache warm | {1000 * cold:.0f} ms = **{cold / baseline:.2f}x** baseline | <= 1.5x |",
         f"| `mbcbot ask liver`, first run (validates, fills the cache) | {1000 * first:.0f} ms | |",

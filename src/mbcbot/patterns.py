@@ -23,17 +23,30 @@ def either(patterns: Iterable[str]) -> str:
 
 
 def grouped(patterns: Iterable[str]) -> str:
-    """Like `either`, but each branch guarded by the text it can begin with."""
-    by_start: dict[str, list[str]] = {}
+    """Like `either`, but tried only at word starts, and each branch under its first letter, then its first two."""
+    tree: dict[str, dict[str, list[str]]] = {}
     anywhere: list[str] = []
     for pattern in patterns:
-        starts = beginnings(pattern)
+        starts = beginnings(pattern) if _opens_at_word_start(pattern) else None
+        if starts is not None and not all(start[0].isalnum() for start in starts):
+            starts = None  # a match could begin where a word ends: try it everywhere
         if starts is None:
             anywhere.append(pattern)
         for start in sorted(starts or ()):
-            by_start.setdefault(start, []).append(pattern)
-    guarded = [f"(?={re.escape(start)})(?:{either(group)})" for start, group in sorted(by_start.items())]
-    return "|".join(guarded + [f"(?:{pattern})" for pattern in anywhere]) or NEVER
+            group = tree.setdefault(start[0], {}).setdefault(start, [])
+            if pattern not in group:
+                group.append(pattern)
+    letters = [
+        f"(?={re.escape(letter)})(?:" + "|".join(f"(?={re.escape(s)})(?:{either(g)})" for s, g in sorted(starts.items())) + ")"
+        for letter, starts in sorted(tree.items())
+    ]
+    parts = [f"(?<!\\w)(?:{'|'.join(letters)})"] if letters else []
+    return "|".join(parts + [f"(?:{pattern})" for pattern in anywhere]) or NEVER
+
+
+def _opens_at_word_start(pattern: str) -> bool:
+    """Whether the pattern begins with \\b or ^, so a match can only start where a word does."""
+    return pattern.startswith(("\\b", "^"))
 
 
 def beginnings(pattern: str) -> frozenset[str] | None:

@@ -4,6 +4,7 @@ POST /api/v1/chat {message, state?} -> {reply, state, state_reset}; GET /api/v1/
 GET /healthz; GET /widget.js, /widget.css; GET / (a demo page); GET /openapi.json.
 """
 
+import json
 import logging
 import time
 import uuid
@@ -15,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mbcbot.bot import Bot
@@ -23,6 +25,7 @@ from mbcbot.web.settings import WebSettings
 from mbcbot.web.state import StateCodec
 
 log = logging.getLogger("mbcbot.web")
+STATE_LIMIT = 512  # characters: a token is far shorter
 STATIC = {
     "/widget.js": ("widget.js", "text/javascript; charset=utf-8"),
     "/widget.css": ("widget.css", "text/css; charset=utf-8"),
@@ -44,6 +47,7 @@ def error(status: int, code: str, message: str, headers: dict[str, str] | None =
 def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
     """The web application over a loaded bot."""
     limit = bot.knowledge.conversation.max_message_chars
+    too_long = f"The message is longer than {limit} characters. Please ask one short question at a time."
     codec = StateCodec(settings.secret, settings.state_max_age)
     files = {
         path: (resources.files("mbcbot.web").joinpath("static", name).read_bytes(), kind) for path, (name, kind) in STATIC.items()
@@ -51,7 +55,9 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
 
     class ChatRequest(BaseModel):
         message: str = Field(max_length=limit, description=f"What the person typed; at most {limit} characters.")
-        state: str | None = Field(default=None, max_length=512, description="The state token of the previous reply, if any.")
+        state: str | None = Field(
+            default=None, max_length=STATE_LIMIT, description="The state token of the previous reply, if any."
+        )
 
     class ChatResponse(BaseModel):
         reply: dict[str, Any] = Field(
@@ -68,25 +74,44 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
     async def invalid(request: Request, exc: RequestValidationError) -> JSON:
         problems = exc.errors()
         if any(p.get("type") == "string_too_long" and p.get("loc", ())[-1:] == ("message",) for p in problems):
-            return error(
-                422,
-                "message_too_long",
-                f"The message is longer than {limit} characters. Please ask one short question at a time.",
-            )
+            return error(422, "message_too_long", too_long)
         where = "; ".join(f"{'.'.join(str(part) for part in p.get('loc', ()))}: {p.get('msg', '')}" for p in problems)
         return error(422, "invalid_request", f"The request is not valid: {where}")
 
-    @app.post("/api/v1/chat", summary="Send a message, get the reply and the next state", response_model=ChatResponse)
-    async def chat(body: ChatRequest, request: Request) -> JSON:
+    def answer(message: str, state: str | None, request: Request) -> JSON:
         now = time.time()
-        session = codec.session(body.state, now)
-        reply, after = bot.reply(body.message, session)
+        session = codec.session(state, now)
+        reply, after = bot.reply(message, session)
         outcome = request.scope.get("state", {}).get("outcome", {})
         outcome.update(kind=reply.kind, slides=list(reply.slides), rule=reply.rule)
         if settings.log_messages:
-            outcome["message"] = body.message
-        reset = bool(body.state) and session is None
+            outcome["message"] = message
+        reset = bool(state) and session is None
         return JSON({"reply": reply.as_dict(), "state": codec.token(after, now), "state_reset": reset})
+
+    @app.post("/api/v1/chat", summary="Send a message, get the reply and the next state", response_model=ChatResponse)
+    async def chat(body: ChatRequest, request: Request) -> JSON:
+        return answer(body.message, body.state, request)
+
+    async def chat_directly(request: Request) -> Response:
+        """The same endpoint without the framework's per-request machinery: chat is the hot path."""
+        try:
+            data = json.loads(await request.body())
+        except ValueError:
+            return error(422, "invalid_request", "The request is not valid: body: not JSON")
+        message = data.get("message") if isinstance(data, dict) else None
+        state = data.get("state") if isinstance(data, dict) else None
+        if not isinstance(message, str):
+            return error(422, "invalid_request", "The request is not valid: body.message: a text is required")
+        if state is not None and (not isinstance(state, str) or len(state) > STATE_LIMIT):
+            return error(
+                422, "invalid_request", f"The request is not valid: body.state: text of at most {STATE_LIMIT} characters"
+            )
+        if len(message) > limit:
+            return error(422, "message_too_long", too_long)
+        return answer(message, state, request)
+
+    app.router.routes.insert(0, Route("/api/v1/chat", chat_directly, methods=["POST"]))
 
     @app.get("/api/v1/topics", summary="The topics, one per slide")
     async def topics() -> dict[str, Any]:

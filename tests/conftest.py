@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from knowledge_edits import KNOWLEDGE, copy_knowledge
 from mbcbot.bot import EMERGENCY_ENV, KNOWLEDGE_ENV, Bot
+
+# In CI the property tests draw the same examples every run, so a red build is reproducible;
+# on a developer's machine they explore afresh each time.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session", autouse=True)

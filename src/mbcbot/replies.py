@@ -44,6 +44,8 @@ class Voice:
             "count": str(len(first.slides)),
             "emergency_number": emergency_number,
         }
+        self._notice = self.line("notice")
+        self._cited: dict[tuple[str, int], tuple[Source, str]] = {}  # each slide's source and source line, made once
 
     def line(self, name: str, **values: object) -> str:
         """One framing line, its placeholders filled."""
@@ -85,6 +87,14 @@ class Voice:
         lines = self.knowledge.conversation.crisis_lines
         return lines.get(self.emergency_number, lines.get("default", ""))
 
+    def cited(self, slide: Slide) -> tuple[Source, str]:
+        """A slide's source and its printed source line."""
+        key = (slide.pack, slide.number)
+        found = self._cited.get(key)
+        if found is None:
+            found = self._cited[key] = (self.source(slide), self.source_line(slide))
+        return found
+
     def quoting(
         self,
         kind: str,
@@ -98,15 +108,16 @@ class Voice:
         for slide, quotes in blocks:
             count = len(self.knowledge.pack(slide.pack).slides)
             parts.append(f"{slide.title} (slide {slide.number} of {count}):\n" + "\n".join(f"  {q}" for q in quotes))
-        notice = self.line("notice")
-        tail = [self.source_line(slide) for slide, _ in blocks] + [notice]
+        notice = self._notice
+        cited = [self.cited(slide) for slide, _ in blocks]
+        tail = [line for _, line in cited] + [notice]
         text = "\n\n".join(parts + ["\n".join(extra)] * bool(extra) + ["\n".join(tail)])
         return Reply(
             kind=kind,
             text=text,
             slides=tuple(slide.number for slide, _ in blocks),
             quotes=tuple(q for _, quotes in blocks for q in quotes),
-            sources=tuple(self.source(slide) for slide, _ in blocks),
+            sources=tuple(source for source, _ in cited),
             notice=notice,
             suggestions=suggestions,
             rule=rule,

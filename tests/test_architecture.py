@@ -25,6 +25,7 @@ LAYERS = {
     "review": 2,
     "spelling": 2,
     "patterns": 2,
+    "slideindex": 3,
     "schema": 3,
     "conversation": 4,
     "replies": 4,

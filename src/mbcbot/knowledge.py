@@ -22,7 +22,7 @@ PACK_KEYS = {"id", "title", "publisher", "sources", "disclaimer", "emergency_lin
 SLIDE_KEYS = {"number", "id", "title", "text"}
 SLIDE_OPTIONAL = {"image", "keywords", "samples"}
 DEFAULT_ORDER = 100  # packs without an order follow those with one, by folder name
-LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered"}
+LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered", "why", "because"}
 
 
 def load_knowledge(root: Path) -> Knowledge:
@@ -222,12 +222,20 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
                 continue
             synonyms[claim(variant, where, f"synonym:{target}", False)] = target_stems
     not_covered = _not_covered(data, check, claim)
+    why = {stems(p, forms) for p in check.texts(data, "why", "the lexicon")}
+    because = []
+    for phrase in check.texts(data, "because", "the lexicon"):
+        because.append(stems(phrase, forms))
+        if slides and because[-1] not in slide_phrases:
+            check.problem(data.line_of("because"), f"'because' phrase {phrase!r} does not stand in any slide")
     lexicon = Lexicon(
         stopwords=frozenset(stopwords),
         forms=FrozenMap(forms),
         synonyms=FrozenMap(synonyms),
         not_covered=FrozenMap(not_covered),
         words=frozenset(known_words),
+        why=frozenset(p for p in why if p),
+        because=tuple(p for p in because if p),
     )
     return lexicon, check.problems
 

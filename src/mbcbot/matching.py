@@ -7,12 +7,12 @@ knows, or a subject the slides do not cover, weighs against answering.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping
 from typing import NamedTuple
 
 from mbcbot.model import Knowledge, Slide
+from mbcbot.slideindex import BECAUSE, covering, holds, indexed, pair, runs
 from mbcbot.spelling import Speller
 from mbcbot.text import stem, stems, words
 
@@ -26,7 +26,6 @@ TIE_RATIO = 0.85  # slides this close to the best are shown together, or asked a
 MAX_TOGETHER = 3  # at most this many slides quoted in one answer
 SPECIFIC_SLIDES = 2  # a title word on at most this many slides names a subject ("liver", not "cancer")
 MIN_ASPECT_WEIGHT = 0.4  # words on most slides ("cancer", "spread") pick no sentence
-MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
 LEAD_SENTENCES = 2  # a question naming only a slide's subject gets its first sentences
 WORDS_REMEMBERED = 50_000  # words whose reading is kept per process; bounds memory on hostile input
 JOINERS = frozenset({"and", "or", "&"})  # "the liver and lungs" names two subjects, each with its own slide
@@ -43,6 +42,7 @@ class Query(NamedTuple):
     not_covered: tuple[str, ...]
     corrections: tuple[tuple[str, str], ...]
     bigrams: frozenset[tuple[str, str]]
+    why: bool = False
 
     @property
     def total(self) -> float:
@@ -60,17 +60,6 @@ class Candidate(NamedTuple):
     names_subject: bool
 
 
-class _SlideIndex(NamedTuple):
-    slide: Slide
-    order: int
-    terms: frozenset[str]
-    subject: frozenset[str]
-    keywords: tuple[frozenset[str], ...]
-    title: frozenset[str]
-    sentence_terms: tuple[frozenset[str], ...]
-    bigrams: frozenset[tuple[str, str]]
-
-
 class Matcher:
     """Ranks the slides of a knowledge base against questions."""
 
@@ -80,9 +69,11 @@ class Matcher:
         self._forms = lexicon.forms
         stop = frozenset(phrase[0] for phrase in lexicon.stopwords if len(phrase) == 1)
         self._stop = stop
+        self._why = lexicon.why
         everywhere = {pack.id: frozenset(stems(" ".join(pack.subject), lexicon.forms)) for pack in knowledge.packs}
         self._slides = tuple(
-            _indexed(slide, order, lexicon.forms, stop, everywhere[slide.pack]) for order, slide in enumerate(knowledge.slides)
+            indexed(slide, order, lexicon.forms, stop, everywhere[slide.pack], lexicon.because)
+            for order, slide in enumerate(knowledge.slides)
         )
         self._order_of = {(index.slide.pack, index.slide.number): index.order for index in self._slides}
         postings: dict[str, list[int]] = {}
@@ -125,6 +116,7 @@ class Matcher:
                 corrections.append((word, fixed))
             stemmed.append(stemmed_word)
         terms, topics = self._rewritten(stemmed)
+        why = any(holds(stemmed, phrase) for phrase in self._why)
         weights: dict[str, float] = {}
         known, unknown, bigrams = [], [], set()
         previous = ""
@@ -137,7 +129,7 @@ class Matcher:
                 if term not in known:
                     known.append(term)
                 if previous:
-                    bigrams.add(_pair(previous, term))
+                    bigrams.add(pair(previous, term))
                 previous = term
             elif not term.isdigit():
                 weights.setdefault(term, UNKNOWN_WEIGHT)
@@ -152,6 +144,7 @@ class Matcher:
             not_covered=tuple(dict.fromkeys(topics)),
             corrections=tuple(corrections),
             bigrams=frozenset(bigrams),
+            why=why,
         )
 
     def corrected(self, word: str) -> str:
@@ -237,13 +230,15 @@ class Matcher:
             for t in named
             if t in keyworded or (t not in index.subject and self._weights[t] >= MIN_ASPECT_WEIGHT)
         }
-        chosen = _covering(index.sentence_terms, aspect)
+        if query.why and aspect:  # a "why" question wants the sentence that gives the reason, too
+            aspect[BECAUSE] = max(aspect.values())
+        chosen = covering(index.sentence_terms, aspect)
         if not chosen:
             chosen = set(range(min(LEAD_SENTENCES, len(slide.sentences))))
         elif len(chosen) < LEAD_SENTENCES and set(aspect) <= keyworded:  # a subject-only question: its sentence and the next
             chosen.add(min(max(chosen) + 1, len(slide.sentences) - 1))
         chosen |= {i - 1 for i in chosen if i > 0 and slide.sentences[i].startswith(ANAPHORA)}
-        return _runs(slide.sentences, sorted(chosen))
+        return runs(slide.sentences, sorted(chosen))
 
     def each_subject(self, ranked: list[Candidate], query: Query, message: str) -> list[Candidate]:
         """When the question joins the subjects of several slides ("the liver and lungs"): those slides."""
@@ -275,42 +270,3 @@ class Matcher:
     def is_whole(self, slide: Slide, quotes: tuple[str, ...]) -> bool:
         """Whether the quotes are the whole slide."""
         return " ".join(quotes) == slide.text
-
-
-def _indexed(slide: Slide, order: int, forms: Mapping[str, str], stop: frozenset[str], everywhere: frozenset[str]) -> _SlideIndex:
-    sentence_stems = [stems(sentence, forms) for sentence in slide.sentences]
-    keywords = tuple(frozenset(stems(keyword, forms)) for keyword in slide.keywords)
-    subject = frozenset(stems(slide.title, forms)).union(*keywords)
-    content = [[term for term in seq if term not in stop] for seq in sentence_stems]
-    bigrams = frozenset(_pair(a, b) for seq in content for a, b in itertools.pairwise(seq))
-    terms = subject.union(everywhere, *sentence_stems)
-    title = frozenset(stems(slide.title, forms))
-    return _SlideIndex(slide, order, terms, subject, keywords, title, tuple(frozenset(s) for s in sentence_stems), bigrams)
-
-
-def _pair(first: str, second: str) -> tuple[str, str]:
-    """Two neighbouring words, in either order ("weight loss" is "lose weight")."""
-    return (first, second) if first <= second else (second, first)
-
-
-def _covering(sentences: tuple[frozenset[str], ...], aspect: dict[str, float]) -> set[int]:
-    """The sentences that together hold what is asked: each next one adds the most weight still missing."""
-    remaining, chosen = dict(aspect), set[int]()
-    while remaining and len(chosen) < MAX_SENTENCES:
-        gains = [(sum(w for t, w in remaining.items() if t in terms), -i) for i, terms in enumerate(sentences) if i not in chosen]
-        gain, position = max(gains, default=(0.0, 0))
-        if gain <= 0:
-            break
-        chosen.add(-position)
-        remaining = {t: w for t, w in remaining.items() if t not in sentences[-position]}
-    return chosen
-
-
-def _runs(sentences: tuple[str, ...], chosen: list[int]) -> tuple[str, ...]:
-    runs: list[list[int]] = []
-    for index in chosen:
-        if runs and runs[-1][-1] == index - 1:
-            runs[-1].append(index)
-        else:
-            runs.append([index])
-    return tuple(" ".join(sentences[i] for i in run) for run in runs)

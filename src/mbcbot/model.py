@@ -90,6 +90,8 @@ class Lexicon(NamedTuple):
     synonyms: Mapping[tuple[str, ...], tuple[str, ...]]
     not_covered: Mapping[tuple[str, ...], str]
     words: frozenset[str]
+    why: frozenset[tuple[str, ...]] = frozenset()
+    because: tuple[tuple[str, ...], ...] = ()
 
 
 class Rule(NamedTuple):

@@ -1,0 +1,82 @@
+"""Each slide read once for matching: its words, subject, keywords and sentences; and sentence choice."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+from mbcbot.model import Slide
+from mbcbot.text import stems
+
+MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
+BECAUSE = "?because"  # marks a sentence that gives a reason ("That happens because ...")
+
+
+class SlideIndex(NamedTuple):
+    """A slide as matching reads it."""
+
+    slide: Slide
+    order: int
+    terms: frozenset[str]
+    subject: frozenset[str]
+    keywords: tuple[frozenset[str], ...]
+    title: frozenset[str]
+    sentence_terms: tuple[frozenset[str], ...]
+    bigrams: frozenset[tuple[str, str]]
+
+
+def indexed(
+    slide: Slide,
+    order: int,
+    forms: Mapping[str, str],
+    stop: frozenset[str],
+    everywhere: frozenset[str],
+    because: tuple[tuple[str, ...], ...],
+) -> SlideIndex:
+    sentence_stems = [stems(sentence, forms) for sentence in slide.sentences]
+    reasons = [any(holds(seq, phrase) for phrase in because) for seq in sentence_stems]
+    keywords = tuple(frozenset(stems(keyword, forms)) for keyword in slide.keywords)
+    subject = frozenset(stems(slide.title, forms)).union(*keywords)
+    content = [[term for term in seq if term not in stop] for seq in sentence_stems]
+    bigrams = frozenset(pair(a, b) for seq in content for a, b in itertools.pairwise(seq))
+    terms = subject.union(everywhere, *sentence_stems)
+    title = frozenset(stems(slide.title, forms))
+    sentence_terms = tuple(
+        frozenset(s) | ({BECAUSE} if reason else set()) for s, reason in zip(sentence_stems, reasons, strict=True)
+    )
+    return SlideIndex(slide, order, terms, subject, keywords, title, sentence_terms, bigrams)
+
+
+def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    """Whether the words of `phrase` stand together in `sequence`."""
+    size = len(phrase)
+    return any(tuple(sequence[i : i + size]) == phrase for i in range(len(sequence) - size + 1))
+
+
+def pair(first: str, second: str) -> tuple[str, str]:
+    """Two neighbouring words, in either order ("weight loss" is "lose weight")."""
+    return (first, second) if first <= second else (second, first)
+
+
+def covering(sentences: tuple[frozenset[str], ...], aspect: dict[str, float]) -> set[int]:
+    """The sentences that together hold what is asked: each next one adds the most weight still missing."""
+    remaining, chosen = dict(aspect), set[int]()
+    while remaining and len(chosen) < MAX_SENTENCES:
+        gains = [(sum(w for t, w in remaining.items() if t in terms), -i) for i, terms in enumerate(sentences) if i not in chosen]
+        gain, position = max(gains, default=(0.0, 0))
+        if gain <= 0:
+            break
+        chosen.add(-position)
+        remaining = {t: w for t, w in remaining.items() if t not in sentences[-position]}
+    return chosen
+
+
+def runs(sentences: tuple[str, ...], chosen: list[int]) -> tuple[str, ...]:
+    runs: list[list[int]] = []
+    for index in chosen:
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return tuple(" ".join(sentences[i] for i in run) for run in runs)

@@ -21,6 +21,7 @@ class Dialogue:
         self.matcher = matcher or Matcher(knowledge)
         self.voice = Voice(knowledge, emergency_number or self.rules.emergency_number)
         self.slides = knowledge.slides
+        self._by_place = {(slide.pack, slide.number): slide for slide in self.slides}
 
     def reply(self, message: str, session: Session) -> tuple[Reply, Session]:
         """The reply to `message` and the session after it."""
@@ -157,7 +158,7 @@ class Dialogue:
         return tuple(slide.title for slide in self.slides)
 
     def _current(self, session: Session) -> Slide | None:
-        return next((s for s in self.slides if s.pack == session.pack and s.number == session.slide), None)
+        return self._by_place.get((session.pack, session.slide))
 
     def _pack_slides(self, session: Session) -> tuple[Slide, ...]:
         pack_id = session.pack or self.knowledge.packs[0].id

@@ -37,6 +37,8 @@ format: setup
 bench: setup
 	$(PY) benchmarks/run.py --write BENCHMARKS.md
 	$(PY) benchmarks/web.py --write BENCHMARKS.md
+	$(PY) -m pip install --quiet -e '.[bench]' && $(PY) benchmarks/peers.py --write BENCHMARKS.md
+	$(PY) benchmarks/growth.py --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis reports

@@ -21,10 +21,11 @@ LINES = (
     "restart", "notice", "source_line", "more_hint", "also_on", "clarify", "fallback", "fallback_topic",
     "fallback_suggest", "not_understood", "advice", "advice_related", "emergency", "crisis", "empty",
     "too_long", "no_topic", "first_slide", "last_slide", "no_such_slide", "widget_intro", "widget_unreachable",
+    "slide_heading", "slide_name", "image_credits",
 )  # fmt: skip
 PLACEHOLDERS = {
     "pack_title", "publisher", "reviewer", "review_date", "topics", "count", "emergency_number",
-    "title", "number", "titles", "topic", "max_chars",
+    "title", "number", "titles", "topic", "max_chars", "credits",
 }  # fmt: skip
 TOP_KEYS = {
     "emergency_number",

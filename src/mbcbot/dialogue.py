@@ -150,7 +150,8 @@ class Dialogue:
                 )
             )
             lines += [f"- {source}" for source in pack.sources]
-            lines += [f"Images: {', '.join(f'{s}) {c}' for s, c in pack.image_credits)}."] * bool(pack.image_credits)
+            credits = ", ".join(f"{slides}) {credit}" for slides, credit in pack.image_credits)
+            lines += [self.voice.line("image_credits", credits=credits)] * bool(pack.image_credits)
             lines.append(pack.disclaimer)
         return Reply(kind="sources", text="\n".join(lines), rule="intent:sources")
 
@@ -203,7 +204,8 @@ class Dialogue:
         extra = [self.voice.line("more_hint")] if partial and len(blocks) == 1 else []
         also = self.matcher.also_on(chosen, ranked, query)
         if also:
-            extra.append(self.voice.line("also_on", titles=", ".join(f"{s.title} (slide {s.number})" for s in also)))
+            names = ", ".join(self.voice.line("slide_name", title=s.title, number=s.number) for s in also)
+            extra.append(self.voice.line("also_on", titles=names))
         best = chosen[0].slide
         reply = self.voice.quoting("answer", blocks, extra, "match", self._next_suggestions(best))
         return reply, session._replace(pack=best.pack, slide=best.number)

@@ -107,7 +107,8 @@ class Voice:
         parts = []
         for slide, quotes in blocks:
             count = len(self.knowledge.pack(slide.pack).slides)
-            parts.append(f"{slide.title} (slide {slide.number} of {count}):\n" + "\n".join(f"  {q}" for q in quotes))
+            heading = self.line("slide_heading", title=slide.title, number=slide.number, count=count)
+            parts.append(heading + "\n" + "\n".join(f"  {q}" for q in quotes))
         notice = self._notice
         cited = [self.cited(slide) for slide, _ in blocks]
         tail = [line for _, line in cited] + [notice]

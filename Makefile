@@ -24,15 +24,15 @@ test: setup
 	$(BIN)/mbcbot replay transcripts --junit reports/replay.xml
 
 lint: setup
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks fuzz
+	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/mypy
 
 check: lint test
 
 format: setup
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks fuzz
+	$(BIN)/ruff check --fix src tests benchmarks fuzz
 
 bench: setup
 	$(PY) benchmarks/run.py --write BENCHMARKS.md

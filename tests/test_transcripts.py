@@ -11,7 +11,9 @@ import pytest
 
 from mbcbot.bot import Bot
 from mbcbot.cli import main
+from mbcbot.replaying import replay_all
 from mbcbot.transcripts import load_transcript, mismatches, replayed
+from mbcbot.yamlfile import MAX_FILE_BYTES
 
 LIVER = """title: Liver
 turns:
@@ -104,6 +106,43 @@ def test_a_malformed_transcript_names_file_and_line(tmp_path: Path, text: str, l
     transcript, problems = load_transcript(write(tmp_path, "bad.yaml", text))
     assert transcript is None
     assert any(p.line == line and fragment in p.message and p.file.endswith("bad.yaml") for p in problems), problems
+
+
+def _alias_bomb() -> bytes:
+    rows = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    rows += [f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]
+    return ("title: x\nturns:\n  - user: hi\n" + "\n".join(rows) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "fragment"),
+    [
+        pytest.param(b"title: x\nturns:\n\t- user: hi\n", 3, "a tab character", id="tab-indented"),
+        pytest.param(b"title: x\nturns:\n  - user: hi\n\tkind: answer\n", 4, "a tab character", id="tab-in-a-turn"),
+        pytest.param(b"title: x\nturns:\n  - user: caf\xe9\n", 3, "is not valid UTF-8", id="invalid-utf8"),
+        pytest.param(b"", 1, "file is empty", id="empty-file"),
+        pytest.param(b"# a title comes later\n\n", 1, "file is empty", id="only-comments"),
+        pytest.param(_alias_bomb(), 4, "YAML aliases (*name) are not allowed", id="alias-bomb"),
+        pytest.param(b"- user: hi\n- user: there\n", 1, "a transcript must be a mapping, not a list", id="top-level-list"),
+        pytest.param(
+            b"title: x\nturns:\n  - user: hi\n" + b"#" * MAX_FILE_BYTES + b"\n",
+            1,
+            f"the limit is {MAX_FILE_BYTES}",
+            id="over-the-size-cap",
+        ),
+        pytest.param(b"title: x\nturns:\n  - user: hi\n  - {}\n  - user: bye\n", 4, "a turn has no 'user'", id="empty-turn"),
+    ],
+)
+def test_an_unreadable_transcript_names_file_and_line_and_the_others_still_run(
+    bot: Bot, tmp_path: Path, content: bytes, line: int, fragment: str
+) -> None:
+    write(tmp_path, "good.yaml", LIVER)
+    (tmp_path / "bad.yaml").write_bytes(content)
+    results, problems = replay_all(bot, [tmp_path])
+    assert [Path(result.transcript.path).name for result in results] == ["good.yaml"]
+    assert [result.failed for result in results] == [()]
+    assert problems and all(p.file.endswith("bad.yaml") and p.line >= 1 and p.message for p in problems), problems
+    assert any(p.line == line and fragment in p.message for p in problems), problems
 
 
 def test_replay_exit_codes_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

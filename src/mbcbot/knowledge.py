@@ -7,6 +7,7 @@ reviewed pack (`pack.yaml`, `slides.yaml`, `stamp.yaml`).
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from mbcbot.yamlfile import LineDict, read_yaml, shown
 PACK_KEYS = {"id", "title", "publisher", "sources", "disclaimer", "emergency_line"}
 SLIDE_KEYS = {"number", "id", "title", "text"}
 SLIDE_OPTIONAL = {"image", "keywords", "samples"}
+_DIGEST = re.compile(r"[0-9a-f]{64}")  # a slide digest as `mbcbot stamp` writes it
 DEFAULT_ORDER = 100  # packs without an order follow those with one, by folder name
 LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered", "why", "because"}
 
@@ -143,6 +145,12 @@ def _review(folder: Path, slides: list[Slide], check: FileCheck, slide_check: Fi
         date = datetime.date.min
     stamped = check.mapping(data.get("slides"), data.line_of("slides"), "the stamp's 'slides'")
     digests = {number: str(value) for number, value in stamped.items() if isinstance(number, int)}
+    for number, value in sorted(digests.items()):
+        if not _DIGEST.fullmatch(value):
+            check.problem(
+                stamped.line_of(number), f"the stamp's digest of slide {number} must be 64 hex digits; run `mbcbot stamp`"
+            )
+            digests[number] = ""
     reviewer = check.text(data, "reviewer", "the stamp")
     review = Review(reviewer, date.isoformat(), str(data.get("sha256", "")), FrozenMap(digests))
     for slide in slides:
@@ -155,7 +163,7 @@ def _review(folder: Path, slides: list[Slide], check: FileCheck, slide_check: Fi
     extra = sorted(set(digests) - {slide.number for slide in slides}) if readable else []
     for number in extra:
         check.problem(stamped.line_of(number), f"the stamp names slide {number}, which the pack does not have")
-    if digests and review.sha256 != pack_digest(digests):
+    if digests and all(digests.values()) and review.sha256 != pack_digest(digests):
         check.problem(data.line_of("sha256"), "the stamp's sha256 does not match its slide digests; run `mbcbot stamp`")
     return review
 

@@ -84,6 +84,8 @@ def load_transcript(path: Path) -> tuple[Transcript | None, list[Problem]]:
         return None, problems
     check = FileCheck(shown(path))
     data = check.mapping(data, 1, "a transcript")
+    if check.problems:  # not a mapping: nothing more can be read from it
+        return None, check.problems
     check.keys(data, "the transcript", {"title", "turns"}, {"tags", "description"})
     title = check.text(data, "title", "the transcript")
     tags = check.texts(data, "tags", "the transcript")
@@ -99,7 +101,7 @@ def load_transcript(path: Path) -> tuple[Transcript | None, list[Problem]]:
 
 def _turn(check: FileCheck, item: object, line: int) -> Turn | None:
     entry = check.mapping(item, line, "a turn")
-    if not entry:
+    if not isinstance(item, dict):
         return None
     check.keys(entry, "a turn", {"user"}, set(EXPECTATIONS))
     user = entry.get("user")

@@ -120,6 +120,8 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         what = " ".join(str(part) for part in (error.context, error.problem) if part)
+        if mark and "tab" not in what and text[mark.index : mark.index + 1] == "\t":
+            what += " (a tab character: indent with spaces)"
         return None, [Problem(where, line, f"YAML syntax error: {what}")]
     except yaml.YAMLError as error:
         return None, [Problem(where, 1, f"YAML error: {error}")]

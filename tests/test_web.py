@@ -14,7 +14,7 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 from mbcbot.bot import Bot
-from mbcbot.model import Session
+from mbcbot.model import Reply, Session
 from mbcbot.web.app import create_app
 from mbcbot.web.settings import WebSettings
 from mbcbot.web.state import StateCodec
@@ -197,3 +197,51 @@ def test_logging_messages_is_an_operator_opt_in(bot: Bot, caplog: pytest.LogCapt
     with caplog.at_level(logging.INFO), client_for(bot, log_messages=True) as verbose:
         verbose.post("/api/v1/chat", json={"message": "zebra liver"})
     assert "zebra liver" in caplog.text
+
+
+# The chat endpoint is served by a fast route placed before the framework's route; the two must not differ.
+JSON_TYPE = {"Content-Type": "application/json"}
+SAME_ANSWER_CASES = [
+    (b'{"message": "liver"}', JSON_TYPE),
+    (b'{"message": "liver"}', {"Content-Type": "application/json; charset=utf-8"}),
+    (b'{"message": "liver"}', {"Content-Type": "application/merge-patch+json"}),
+    (b'{"message": "liver"}', {}),
+    (b'{"message": "liver"}', {"Content-Type": "text/plain"}),
+    (b'{"message": "liver"}', {"Content-Type": "multipart/form-data"}),
+    (b"message=liver", {"Content-Type": "application/x-www-form-urlencoded"}),
+    (b'{"message": "\\ud800 liver"}', JSON_TYPE),
+    (b'{"message": "liver", "state": "\\udfff.x"}', JSON_TYPE),
+    (b'{"message": "' + b"x" * 1001 + b'", "state": 5}', JSON_TYPE),
+    (b'{"message": 5, "state": "' + b"x" * 600 + b'"}', JSON_TYPE),
+    (b'{"message": "liver", "state": null, "extra": 1}', JSON_TYPE),
+    (b'{"message": "liver"} trailing', JSON_TYPE),
+]
+
+
+@pytest.mark.parametrize(("body", "headers"), SAME_ANSWER_CASES)
+def test_the_fast_chat_route_answers_as_the_framework_route_would(
+    bot: Bot, client: TestClient, body: bytes, headers: dict[str, str]
+) -> None:
+    framework = create_app(bot, WebSettings(secret=SECRET, rate_per_minute=0))
+    assert getattr(framework.router.routes.pop(0), "name", None) == "chat_directly"
+    with TestClient(framework) as slow:
+        answers = [c.post("/api/v1/chat", content=body, headers=headers) for c in (client, slow)]
+    fast, expected = ((r.status_code, r.json().get("error", {}).get("code")) for r in answers)
+    assert fast == expected
+
+
+def test_a_deeply_nested_body_is_a_422_not_a_500(client: TestClient) -> None:
+    response = client.post("/api/v1/chat", content=b"[" * 5000, headers=JSON_TYPE)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_the_openapi_description_documents_every_chat_answer(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    answers = spec["paths"]["/api/v1/chat"]["post"]["responses"]
+    assert sorted(answers) == ["200", "413", "422", "429"]
+    for status in ("413", "422", "429"):
+        assert answers[status]["content"]["application/json; charset=utf-8"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert "Retry-After" in answers["429"]["headers"]
+    reply = spec["components"]["schemas"]["ReplyBody"]
+    assert set(reply["properties"]) == set(Reply("answer", "").as_dict()) and reply["additionalProperties"] is False

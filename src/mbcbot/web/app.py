@@ -7,6 +7,7 @@ GET /healthz; GET /widget.js, /widget.css; GET / (a demo page); GET /openapi.jso
 import json
 import logging
 import time
+import traceback
 import uuid
 from importlib import resources
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,6 +45,50 @@ def error(status: int, code: str, message: str, headers: dict[str, str] | None =
     return JSON({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
+class Documented(BaseModel):
+    """A JSON body as /openapi.json describes it: exactly these fields (schemathesis holds responses to it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Documented):
+    code: str = Field(description="message_too_long, invalid_request, body_too_large or rate_limited.")
+    message: str = Field(description="What went wrong, in a sentence for people.")
+
+
+class ErrorBody(Documented):
+    error: ErrorDetail
+
+
+class SourceBody(Documented):
+    pack: str
+    pack_title: str
+    slide: int
+    title: str
+    publisher: str
+    reviewer: str
+    review_date: str
+
+
+class ReplyBody(Documented):
+    kind: str = Field(description="answer, clarify, fallback, emergency, advice, greeting, help, sources, thanks or goodbye.")
+    slides: list[int]
+    quotes: list[str]
+    text: str
+    sources: list[SourceBody]
+    notice: str
+    suggestions: list[str]
+    rule: str
+
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+CHAT_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorBody, "description": "body_too_large: the body is over MBCBOT_MAX_BODY_BYTES."},
+    422: {"model": ErrorBody, "description": "message_too_long, or invalid_request: the body is not JSON {message, state?}."},
+    429: {"model": ErrorBody, "description": "rate_limited: too many requests from this client.", "headers": RETRY_AFTER},
+}
+
+
 def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
     """The web application over a loaded bot."""
     limit = bot.knowledge.conversation.max_message_chars
@@ -59,10 +104,8 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
             default=None, max_length=STATE_LIMIT, description="The state token of the previous reply, if any."
         )
 
-    class ChatResponse(BaseModel):
-        reply: dict[str, Any] = Field(
-            description="The Reply contract: kind, slides, quotes, text, sources, notice, suggestions, rule."
-        )
+    class ChatResponse(Documented):
+        reply: ReplyBody = Field(description="The Reply contract, as `mbcbot ask --json` prints it.")
         state: str = Field(description="Send this back with the next message.")
         state_reset: bool = Field(
             description="True when the state sent was tampered, expired or foreign, and the conversation started afresh."
@@ -89,26 +132,38 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
         reset = bool(state) and session is None
         return JSON({"reply": reply.as_dict(), "state": codec.token(after, now), "state_reset": reset})
 
-    @app.post("/api/v1/chat", summary="Send a message, get the reply and the next state", response_model=ChatResponse)
+    @app.post(
+        "/api/v1/chat",
+        summary="Send a message, get the reply and the next state",
+        response_model=ChatResponse,
+        responses=CHAT_ERRORS,
+    )
     async def chat(body: ChatRequest, request: Request) -> JSON:
         return answer(body.message, body.state, request)
 
     async def chat_directly(request: Request) -> Response:
-        """The same endpoint without the framework's per-request machinery: chat is the hot path."""
+        """The same endpoint without the framework's per-request machinery: chat is the hot path.
+
+        It answers every request as the route above would (tests/test_web.py sends both the same requests).
+        """
+        if not _names_json(request.headers.get("content-type", "")):
+            return error(422, "invalid_request", "The request is not valid: body: Content-Type must be application/json")
         try:
             data = json.loads(await request.body())
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep to read
             return error(422, "invalid_request", "The request is not valid: body: not JSON")
         message = data.get("message") if isinstance(data, dict) else None
         state = data.get("state") if isinstance(data, dict) else None
         if not isinstance(message, str):
             return error(422, "invalid_request", "The request is not valid: body.message: a text is required")
+        if not _unicode(message) or (isinstance(state, str) and not _unicode(state)):
+            return error(422, "invalid_request", "The request is not valid: body: text with a lone surrogate")
+        if len(message) > limit:
+            return error(422, "message_too_long", too_long)
         if state is not None and (not isinstance(state, str) or len(state) > STATE_LIMIT):
             return error(
                 422, "invalid_request", f"The request is not valid: body.state: text of at most {STATE_LIMIT} characters"
             )
-        if len(message) > limit:
-            return error(422, "message_too_long", too_long)
         return answer(message, state, request)
 
     app.router.routes.insert(0, Route("/api/v1/chat", chat_directly, methods=["POST"]))
@@ -147,6 +202,21 @@ def _static(content: bytes, kind: str) -> Any:
     return serve
 
 
+def _names_json(content_type: str) -> bool:
+    """Whether a Content-Type is application/json or application/*+json, the bodies the framework reads as JSON."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+def _unicode(text: str) -> bool:
+    """Whether `text` is valid Unicode: JSON's \\u escapes can carry a lone surrogate, which no reply can encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _version() -> str:
     from mbcbot import __version__
 
@@ -175,6 +245,7 @@ class Guard:
         scope.setdefault("state", {})["outcome"] = outcome
         status = [500]
         oversized = [False]
+        responded = [False]
 
         async def send_with_headers(message: Message) -> None:
             if oversized[0] and message.get("type") != "refusal":  # the app read a cut-off body: refuse instead
@@ -185,6 +256,7 @@ class Guard:
                 return
             message = {**message, "type": message["type"]}
             if message["type"] == "http.response.start":
+                responded[0] = True
                 status[0] = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"server",)]
                 headers += self._headers(scope["path"], request_id)
@@ -197,6 +269,11 @@ class Guard:
                 await refused(scope, receive, send_with_headers)
                 return
             await self.app(scope, self._capped(receive, oversized), send_with_headers)
+        except Exception as failure:  # a bug: its text may quote what was typed, so only its type and frames are logged
+            frames = "".join(traceback.format_tb(failure.__traceback__))
+            log.error("internal error %s %s\n%s", request_id, type(failure).__name__, frames.rstrip())
+            if not responded[0]:
+                await self._internal_error()(scope, receive, send_with_headers)
         finally:
             log.info(
                 "request %s %s %s %s %.1fms %s",
@@ -227,6 +304,9 @@ class Guard:
             if declared is not None and (not declared.isdigit() or int(declared) > self.settings.max_body_bytes):
                 return self._too_large()
         return None
+
+    def _internal_error(self) -> ASGIApp:
+        return error(500, "internal_error", "Something went wrong on our side. Please try again later.")
 
     def _too_large(self) -> ASGIApp:
         return error(413, "body_too_large", f"The request body is larger than {self.settings.max_body_bytes} bytes.")

@@ -40,7 +40,7 @@ class StateCodec:
 
     def session(self, token: str | None, now: float) -> Session | None:
         """The session in a valid token; None when it is missing, tampered, foreign or expired."""
-        if not token or len(token) > 512 or token.count(".") != 1:
+        if not token or len(token) > 512 or not token.isascii() or token.count(".") != 1:
             return None
         payload, signature = token.split(".")
         if not hmac.compare_digest(signature, self._signature(payload)):
@@ -55,5 +55,5 @@ class StateCodec:
         return Session(pack=pack, slide=slide, turns=turns) if fresh and valid else None
 
     def _signature(self, payload: str) -> str:
-        digest = hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest()
+        digest = hmac.digest(self._key, payload.encode("ascii"), "sha256")
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -4,7 +4,6 @@ POST /api/v1/chat {message, state?} -> {reply, state, state_reset}; GET /api/v1/
 GET /healthz; GET /widget.js, /widget.css; GET / (a demo page); GET /openapi.json.
 """
 
-import json
 import logging
 import time
 import traceback
@@ -17,16 +16,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mbcbot.bot import Bot
+from mbcbot.web.chatroute import STATE_LIMIT, Chat, ChatRoute
 from mbcbot.web.limits import RateLimiter
 from mbcbot.web.settings import WebSettings
 from mbcbot.web.state import StateCodec
 
 log = logging.getLogger("mbcbot.web")
-STATE_LIMIT = 512  # characters: a token is far shorter
 STATIC = {
     "/widget.js": ("widget.js", "text/javascript; charset=utf-8"),
     "/widget.css": ("widget.css", "text/css; charset=utf-8"),
@@ -89,11 +87,11 @@ CHAT_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
-    """The web application over a loaded bot."""
+def create_app(bot: Bot, settings: WebSettings, fast_chat: bool = True) -> FastAPI:
+    """The web application over a loaded bot (`fast_chat=False`: chat through the framework's route only)."""
     limit = bot.knowledge.conversation.max_message_chars
     too_long = f"The message is longer than {limit} characters. Please ask one short question at a time."
-    codec = StateCodec(settings.secret, settings.state_max_age)
+    chat_requests = Chat(bot, StateCodec(settings.secret, settings.state_max_age), settings.log_messages)
     files = {
         path: (resources.files("mbcbot.web").joinpath("static", name).read_bytes(), kind) for path, (name, kind) in STATIC.items()
     }
@@ -121,52 +119,15 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
         where = "; ".join(f"{'.'.join(str(part) for part in p.get('loc', ()))}: {p.get('msg', '')}" for p in problems)
         return error(422, "invalid_request", f"The request is not valid: {where}")
 
-    def answer(message: str, state: str | None, request: Request) -> JSON:
-        now = time.time()
-        session = codec.session(state, now)
-        reply, after = bot.reply(message, session)
-        outcome = request.scope.get("state", {}).get("outcome", {})
-        outcome.update(kind=reply.kind, slides=list(reply.slides), rule=reply.rule)
-        if settings.log_messages:
-            outcome["message"] = message
-        reset = bool(state) and session is None
-        return JSON({"reply": reply.as_dict(), "state": codec.token(after, now), "state_reset": reset})
-
     @app.post(
         "/api/v1/chat",
         summary="Send a message, get the reply and the next state",
         response_model=ChatResponse,
         responses=CHAT_ERRORS,
     )
-    async def chat(body: ChatRequest, request: Request) -> JSON:
-        return answer(body.message, body.state, request)
-
-    async def chat_directly(request: Request) -> Response:
-        """The same endpoint without the framework's per-request machinery: chat is the hot path.
-
-        It answers every request as the route above would (tests/test_web.py sends both the same requests).
-        """
-        if not _names_json(request.headers.get("content-type", "")):
-            return error(422, "invalid_request", "The request is not valid: body: Content-Type must be application/json")
-        try:
-            data = json.loads(await request.body())
-        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep to read
-            return error(422, "invalid_request", "The request is not valid: body: not JSON")
-        message = data.get("message") if isinstance(data, dict) else None
-        state = data.get("state") if isinstance(data, dict) else None
-        if not isinstance(message, str):
-            return error(422, "invalid_request", "The request is not valid: body.message: a text is required")
-        if not _unicode(message) or (isinstance(state, str) and not _unicode(state)):
-            return error(422, "invalid_request", "The request is not valid: body: text with a lone surrogate")
-        if len(message) > limit:
-            return error(422, "message_too_long", too_long)
-        if state is not None and (not isinstance(state, str) or len(state) > STATE_LIMIT):
-            return error(
-                422, "invalid_request", f"The request is not valid: body.state: text of at most {STATE_LIMIT} characters"
-            )
-        return answer(message, state, request)
-
-    app.router.routes.insert(0, Route("/api/v1/chat", chat_directly, methods=["POST"]))
+    async def chat(body: ChatRequest, request: Request) -> Response:
+        content = chat_requests.answer(body.message, body.state, request.scope)
+        return Response(content, media_type=JSON.media_type)
 
     @app.get("/api/v1/topics", summary="The topics, one per slide")
     async def topics() -> dict[str, Any]:
@@ -183,6 +144,8 @@ def create_app(bot: Bot, settings: WebSettings) -> FastAPI:
     for path in STATIC:
         app.add_api_route(path, _static(*files[path]), methods=["GET", "HEAD"], include_in_schema=False)
 
+    if fast_chat:
+        app.add_middleware(ChatRoute, chat=chat_requests)  # the hot path, inside the guard
     app.add_middleware(Guard, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
@@ -200,21 +163,6 @@ def _static(content: bytes, kind: str) -> Any:
         return Response(content, media_type=kind, headers={"Cache-Control": "public, max-age=300"})
 
     return serve
-
-
-def _names_json(content_type: str) -> bool:
-    """Whether a Content-Type is application/json or application/*+json, the bodies the framework reads as JSON."""
-    kind = content_type.split(";", 1)[0].strip().lower()
-    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
-
-
-def _unicode(text: str) -> bool:
-    """Whether `text` is valid Unicode: JSON's \\u escapes can carry a lone surrogate, which no reply can encode."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _version() -> str:

@@ -17,6 +17,7 @@ import secrets
 from mbcbot.model import Session
 
 VERSION = "1"
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # made once, not per token
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
@@ -34,7 +35,7 @@ class StateCodec:
 
     def token(self, session: Session, now: float) -> str:
         """The signed token for `session`, issued at `now`."""
-        body = json.dumps([VERSION, session.pack, session.slide, session.turns, int(now)], separators=(",", ":"))
+        body = _ENCODER.encode([VERSION, session.pack, session.slide, session.turns, int(now)])
         payload = base64.urlsafe_b64encode(body.encode("ascii")).rstrip(b"=").decode("ascii")
         return f"{payload}.{self._signature(payload)}"
 

@@ -1,0 +1,135 @@
+"""POST /api/v1/chat as a plain ASGI handler: chat is the hot path, so it skips the framework's per-request work.
+
+It answers every request exactly as the documented route in app.py would
+(tests/test_web.py sends both the same requests and compares).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from mbcbot.bot import Bot
+from mbcbot.web.state import StateCodec
+
+PATH = "/api/v1/chat"
+STATE_LIMIT = 512  # characters: a token is far shorter
+JSON_TYPE = b"application/json; charset=utf-8"
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+
+
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))  # made once: the C encoder, ASCII escapes
+
+
+def json_bytes(content: object) -> bytes:
+    """A compact JSON body (non-ASCII characters as \\u escapes)."""
+    return _ENCODER.encode(content).encode("ascii")
+
+
+def error_body(code: str, message: str) -> bytes:
+    """The JSON error body: {"error": {"code", "message"}}."""
+    return json_bytes({"error": {"code": code, "message": message}})
+
+
+class Chat:
+    """One chat request, from its body to the status and JSON body of the response."""
+
+    def __init__(self, bot: Bot, codec: StateCodec, log_messages: bool) -> None:
+        self.bot = bot
+        self.codec = codec
+        self.log_messages = log_messages
+        self.limit = bot.knowledge.conversation.max_message_chars
+        self.too_long = f"The message is longer than {self.limit} characters. Please ask one short question at a time."
+
+    def respond(self, body: bytes, content_type: str, scope: MutableMapping[str, Any]) -> tuple[int, bytes]:
+        """The status and JSON body for one chat request."""
+        if not names_json(content_type):
+            return 422, error_body("invalid_request", "The request is not valid: body: Content-Type must be application/json")
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep to read
+            return 422, error_body("invalid_request", "The request is not valid: body: not JSON")
+        message = data.get("message") if isinstance(data, dict) else None
+        state = data.get("state") if isinstance(data, dict) else None
+        if not isinstance(message, str):
+            return 422, error_body("invalid_request", "The request is not valid: body.message: a text is required")
+        if not is_unicode(message) or (isinstance(state, str) and not is_unicode(state)):
+            return 422, error_body("invalid_request", "The request is not valid: body: text with a lone surrogate")
+        if len(message) > self.limit:
+            return 422, error_body("message_too_long", self.too_long)
+        if state is not None and (not isinstance(state, str) or len(state) > STATE_LIMIT):
+            return 422, error_body(
+                "invalid_request", f"The request is not valid: body.state: text of at most {STATE_LIMIT} characters"
+            )
+        return 200, self.answer(message, state, scope)
+
+    def answer(self, message: str, state: str | None, scope: MutableMapping[str, Any]) -> bytes:
+        """The reply, the next state and whether the state sent was refused, as JSON; the outcome noted for the log."""
+        now = time.time()
+        session = self.codec.session(state, now)
+        reply, after = self.bot.reply(message, session)
+        outcome = scope.get("state", {}).get("outcome", {})
+        outcome.update(kind=reply.kind, slides=list(reply.slides), rule=reply.rule)
+        if self.log_messages:
+            outcome["message"] = message
+        reset = bool(state) and session is None
+        return json_bytes({"reply": reply.as_dict(), "state": self.codec.token(after, now), "state_reset": reset})
+
+
+class ChatRoute:
+    """Answers POST /api/v1/chat itself; passes every other request on to `app`."""
+
+    def __init__(self, app: ASGIApp, chat: Chat) -> None:
+        self.app = app
+        self.chat = chat
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body = await _body(receive)
+        if body is None:  # the client went away
+            return
+        status, content = self.chat.respond(body, _header(scope, b"content-type"), scope)
+        headers = [(b"content-type", JSON_TYPE), (b"content-length", str(len(content)).encode("ascii"))]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+
+
+async def _body(receive: Receive) -> bytes | None:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _header(scope: MutableMapping[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def names_json(content_type: str) -> bool:
+    """Whether a Content-Type is application/json or application/*+json, the bodies the framework reads as JSON."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+def is_unicode(text: str) -> bool:
+    """Whether `text` is valid Unicode: JSON's \\u escapes can carry a lone surrogate, which no reply can encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -70,6 +70,7 @@ class Matcher:
         stop = frozenset(phrase[0] for phrase in lexicon.stopwords if len(phrase) == 1)
         self._stop = stop
         self._why = lexicon.why
+        self._why_starts = frozenset(phrase[0] for phrase in lexicon.why)
         everywhere = {pack.id: frozenset(stems(" ".join(pack.subject), lexicon.forms)) for pack in knowledge.packs}
         self._slides = tuple(
             indexed(slide, order, lexicon.forms, stop, everywhere[slide.pack], lexicon.because)
@@ -116,7 +117,7 @@ class Matcher:
                 corrections.append((word, fixed))
             stemmed.append(stemmed_word)
         terms, topics = self._rewritten(stemmed)
-        why = any(holds(stemmed, phrase) for phrase in self._why)
+        why = not self._why_starts.isdisjoint(stemmed) and any(holds(stemmed, phrase) for phrase in self._why)
         weights: dict[str, float] = {}
         known, unknown, bigrams = [], [], set()
         previous = ""
@@ -243,6 +244,8 @@ class Matcher:
     def each_subject(self, ranked: list[Candidate], query: Query, message: str) -> list[Candidate]:
         """When the question joins the subjects of several slides ("the liver and lungs"): those slides."""
         read = [self._read(word)[1] for word in words(message)]
+        if JOINERS.isdisjoint(read):
+            return []
         stems = [stem for stem in read if stem in JOINERS or stem not in self._stop]
         joins = [position for position, stem in enumerate(stems) if stem in JOINERS]
         beside = {stems[p] for join in joins for p in (join - 1, join + 1) if 0 <= p < len(stems)}

@@ -46,6 +46,7 @@ class Voice:
         }
         self._notice = self.line("notice")
         self._cited: dict[tuple[str, int], tuple[Source, str]] = {}  # each slide's source and source line, made once
+        self._headings: dict[tuple[str, int], str] = {}  # each slide's heading, made once
 
     def line(self, name: str, **values: object) -> str:
         """One framing line, its placeholders filled."""
@@ -95,6 +96,15 @@ class Voice:
             found = self._cited[key] = (self.source(slide), self.source_line(slide))
         return found
 
+    def heading(self, slide: Slide) -> str:
+        """The line that introduces a slide's quotes."""
+        key = (slide.pack, slide.number)
+        found = self._headings.get(key)
+        if found is None:
+            count = len(self.knowledge.pack(slide.pack).slides)
+            found = self._headings[key] = self.line("slide_heading", title=slide.title, number=slide.number, count=count)
+        return found
+
     def quoting(
         self,
         kind: str,
@@ -106,9 +116,7 @@ class Voice:
         """A reply quoting slides: each slide's quotes, the extra lines, sources and notice."""
         parts = []
         for slide, quotes in blocks:
-            count = len(self.knowledge.pack(slide.pack).slides)
-            heading = self.line("slide_heading", title=slide.title, number=slide.number, count=count)
-            parts.append(heading + "\n" + "\n".join(f"  {q}" for q in quotes))
+            parts.append(self.heading(slide) + "\n" + "\n".join(f"  {q}" for q in quotes))
         notice = self._notice
         cited = [self.cited(slide) for slide, _ in blocks]
         tail = [line for _, line in cited] + [notice]

@@ -17,13 +17,14 @@ _VOWEL = re.compile(r"[aeiouy]")
 
 def normalised(text: str) -> str:
     """The text as a person meant it: NFKC, no control characters, single spaces."""
-    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():  # ASCII is already in NFKC
+        text = unicodedata.normalize("NFKC", text)
     return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
 
 
 def plain(text: str) -> str:
-    """Lower case, apostrophes dropped, anything else not a letter or digit made a space."""
-    lowered = _APOSTROPHES.sub("", normalised(text).lower())
+    """Normalised text in lower case, apostrophes dropped, anything else not a letter or digit made a space."""
+    lowered = _APOSTROPHES.sub("", text.lower())
     return _NOT_WORD.sub(" ", lowered).strip()
 
 

@@ -35,3 +35,16 @@ def test_a_stamp_digest_that_is_not_ascii_is_a_problem_not_a_crash(knowledge_cop
     assert [(p.line, p.message) for p in raised.value.problems if p.file.endswith("stamp.yaml")] == [
         (line, "the stamp's digest of slide 1 must be 64 hex digits; run `mbcbot stamp`")
     ]
+
+
+def test_an_impossible_date_in_the_stamp_is_a_problem_on_its_line(knowledge_copy: Path) -> None:
+    # Found by the knowledge target: PyYAML reads 2022-81-19 as a date and fails to make it.
+    stamp = knowledge_copy / STAMP
+    text = stamp.read_text(encoding="utf-8")
+    stamp.write_text(re.sub(r"(?m)^date: .*$", "date: 2022-81-19", text), encoding="utf-8")
+    line = next(n for n, row in enumerate(stamp.read_text(encoding="utf-8").splitlines(), start=1) if row.startswith("date:"))
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(knowledge_copy)
+    assert [(p.line, p.message) for p in raised.value.problems if p.file.endswith("stamp.yaml")] == [
+        (line, "'2022-81-19' is not a valid value (month must be in 1..12)")
+    ]

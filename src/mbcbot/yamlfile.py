@@ -58,7 +58,10 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects:
             raise _Refused(node.start_mark.line + 1, "YAML aliases (*name) are not allowed here")
-        return super().construct_object(node, deep=deep)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as error:  # a scalar YAML cannot make, such as the date 2022-81-19
+            raise _Refused(node.start_mark.line + 1, f"{node.value!r} is not a valid value ({error})") from None
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[LineDict]:

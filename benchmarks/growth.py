@@ -90,7 +90,7 @@ def worker(folder: str, questions_file: str, rounds: int, profile: bool) -> dict
     started = time.perf_counter()
     if profile:
         loading.enable()
-    bot = Bot.load(folder)
+    bot = Bot.load(folder).settled()  # as the front ends do
     if profile:
         loading.disable()
     load = time.perf_counter() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 from mbcbot import cache
@@ -44,6 +45,12 @@ class Bot:
             matcher = Matcher(load_knowledge(Path(folder)))
             cache.store(folder, matcher)
         return cls(matcher.knowledge, emergency_number, matcher)
+
+    def settled(self) -> Bot:
+        """This bot, its knowledge moved out of the garbage collector's way (long-running front ends, once)."""
+        gc.collect()
+        gc.freeze()  # the knowledge lives as long as the process: collections need not walk it again
+        return self
 
     def reply(self, message: str, session: Session | None = None, explain: bool = False) -> tuple[Reply, Session]:
         """The reply to one message and the session that follows it."""

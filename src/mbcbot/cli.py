@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 def _bot(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from mbcbot.bot import Bot
 
-    return Bot.load(args.knowledge, args.emergency_number)
+    return Bot.load(args.knowledge, args.emergency_number).settled()
 
 
 def _chat(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ class Dialogue:
         self.voice = Voice(knowledge, emergency_number or self.rules.emergency_number)
         self.slides = knowledge.slides
         self._by_place = {(slide.pack, slide.number): slide for slide in self.slides}
+        self._all_titles = tuple(slide.title for slide in self.slides)
 
     def reply(self, message: str, session: Session) -> tuple[Reply, Session]:
         """The reply to `message` and the session after it."""
@@ -156,7 +157,7 @@ class Dialogue:
         return Reply(kind="sources", text="\n".join(lines), rule="intent:sources")
 
     def _titles(self) -> tuple[str, ...]:
-        return tuple(slide.title for slide in self.slides)
+        return self._all_titles
 
     def _current(self, session: Session) -> Slide | None:
         return self._by_place.get((session.pack, session.slide))

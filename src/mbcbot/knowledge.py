@@ -194,9 +194,11 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
         check.keys(data, "the lexicon", set(), LEXICON_KEYS)
     forms = _forms(data, check)
     slide_stems = {stem for slide in slides for stem in stems(f"{slide.title} {slide.text} {' '.join(slide.keywords)}", forms)}
-    slide_phrases = _phrases([stems(sentence, forms) for slide in slides for sentence in slide.sentences])
+    sentence_stems = [stems(sentence, forms) for slide in slides for sentence in slide.sentences]
+    sentence_words = {stem for sequence in sentence_stems for stem in sequence}
     claimed: dict[tuple[str, ...], tuple[str, int]] = {}
     known_words: set[str] = set(forms) | set(forms.values())
+    longer: list[tuple[tuple[str, ...], int, str, str]] = []  # phrases of several words, checked against the text at once
 
     def claim(phrase: str, line: int, meaning: str, in_slides_ok: bool) -> tuple[str, ...]:
         key = stems(phrase, forms)
@@ -207,7 +209,9 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
             check.problem(line, f"{what} {phrase!r} has no words")
         elif earlier is not None and earlier[0] != meaning:
             check.problem(line, f"{what} {phrase!r} is already claimed as {earlier[0]} on line {earlier[1]}")
-        elif not in_slides_ok and key in slide_phrases:
+        elif not in_slides_ok and len(key) > 1:
+            longer.append((key, line, what, phrase))
+        elif not in_slides_ok and key[0] in sentence_words:
             check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
         claimed.setdefault(key, (meaning, line))
         return key
@@ -231,10 +235,13 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
             synonyms[claim(variant, where, f"synonym:{target}", False)] = target_stems
     not_covered = _not_covered(data, check, claim)
     why = {stems(p, forms) for p in check.texts(data, "why", "the lexicon")}
-    because = []
-    for phrase in check.texts(data, "because", "the lexicon"):
-        because.append(stems(phrase, forms))
-        if slides and because[-1] not in slide_phrases:
+    because = [(stems(phrase, forms), phrase) for phrase in check.texts(data, "because", "the lexicon")]
+    standing = _standing({key for key, *_ in longer} | {key for key, _ in because}, sentence_stems)
+    for key, line, what, phrase in longer:
+        if key in standing:
+            check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
+    for key, phrase in because:
+        if slides and key not in standing and not (len(key) == 1 and key[0] in sentence_words):
             check.problem(data.line_of("because"), f"'because' phrase {phrase!r} does not stand in any slide")
     lexicon = Lexicon(
         stopwords=frozenset(stopwords),
@@ -243,7 +250,7 @@ def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Probl
         not_covered=FrozenMap(not_covered),
         words=frozenset(known_words),
         why=frozenset(p for p in why if p),
-        because=tuple(p for p in because if p),
+        because=tuple(key for key, _ in because if key),
     )
     return lexicon, check.problems
 
@@ -286,6 +293,16 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
     return found
 
 
-def _phrases(sequences: list[tuple[str, ...]], longest: int = 8) -> set[tuple[str, ...]]:
-    """Every run of up to `longest` words in the sequences."""
-    return {seq[i : i + size] for seq in sequences for size in range(1, longest + 1) for i in range(len(seq) - size + 1)}
+def _standing(phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """The phrases that stand, word for word, somewhere in the sequences (one pass over the words)."""
+    longest: dict[str, int] = {}
+    for phrase in phrases:
+        if phrase:
+            longest[phrase[0]] = max(longest.get(phrase[0], 0), len(phrase))
+    found = set()
+    for sequence in sequences:
+        for start, first in enumerate(sequence):
+            for size in range(2, longest.get(first, 0) + 1):
+                if sequence[start : start + size] in phrases:
+                    found.add(sequence[start : start + size])
+    return found

@@ -28,6 +28,7 @@ SPECIFIC_SLIDES = 2  # a title word on at most this many slides names a subject 
 MIN_ASPECT_WEIGHT = 0.4  # words on most slides ("cancer", "spread") pick no sentence
 LEAD_SENTENCES = 2  # a question naming only a slide's subject gets its first sentences
 WORDS_REMEMBERED = 50_000  # words whose reading is kept per process; bounds memory on hostile input
+MAX_SCORED = 500  # slides scored per question at most; only very large knowledge bases reach it
 JOINERS = frozenset({"and", "or", "&"})  # "the liver and lungs" names two subjects, each with its own slide
 ANAPHORA = ("That ", "This ", "These ", "Those ")  # such a sentence needs the one before it
 
@@ -193,7 +194,7 @@ class Matcher:
     def ranked(self, query: Query, context: Slide | None = None) -> list[Candidate]:
         """Slides that hold any asked word, best first."""
         known, weights = query.known, query.weights
-        orders = sorted({order for term in known for order in self._postings.get(term, ())})
+        orders = sorted(self._candidates(known))
         names_subject = any(term in self._subjects for term in known)
         total = query.total or 1.0
         ranked = []
@@ -215,6 +216,18 @@ class Matcher:
             ranked.append((-score, -held, order, Candidate(index.slide, score, held / total, matched, names_subject)))
         ranked.sort(key=lambda row: row[:3])
         return [row[3] for row in ranked]
+
+    def _candidates(self, known: tuple[str, ...]) -> set[int]:
+        """The slides to score: those holding an asked word, the rarest words' first when there are very many."""
+        postings = [self._postings.get(term, ()) for term in known]
+        if sum(len(found) for found in postings) <= MAX_SCORED:
+            return {order for found in postings for order in found}
+        chosen: set[int] = set()
+        for found in sorted(postings, key=len):  # a slide holding only words most slides hold is left unscored
+            if chosen and len(chosen) + len(found) > MAX_SCORED:
+                break
+            chosen.update(found)
+        return chosen
 
     def _order(self, slide: Slide) -> int:
         return self._order_of[(slide.pack, slide.number)]

@@ -50,8 +50,13 @@ def indexed(
 
 def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
     """Whether the words of `phrase` stand together in `sequence`."""
-    size = len(phrase)
-    return any(tuple(sequence[i : i + size]) == phrase for i in range(len(sequence) - size + 1))
+    size, first, start = len(phrase), phrase[0], 0
+    while first in sequence[start:]:  # only where its first word stands
+        start = sequence.index(first, start)
+        if tuple(sequence[start : start + size]) == phrase:
+            return True
+        start += 1
+    return False
 
 
 def pair(first: str, second: str) -> tuple[str, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
 
+STEMS_REMEMBERED = 1 << 17  # distinct words whose stem is kept; bounds memory on hostile input
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACE = re.compile(r"\s+")
@@ -33,8 +35,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_APOSTROPHES.sub("", text.lower()))
 
 
+@functools.lru_cache(maxsize=STEMS_REMEMBERED)
 def stem(word: str) -> str:
-    """A light, symmetric stem: plural, -ing, -ed and a final -e removed."""
+    """A light, symmetric stem: plural, -ing, -ed and a final -e removed (remembered: large packs repeat words)."""
     if len(word) > 4 and word.endswith("ies"):
         word = word[:-3] + "y"
     elif word.endswith("sses"):
@@ -53,7 +56,7 @@ def stem(word: str) -> str:
 
 def stems(text: str, forms: Mapping[str, str]) -> tuple[str, ...]:
     """The stems of a text's words, irregular forms first made regular."""
-    return tuple(stem(forms.get(word, word)) for word in words(text))
+    return tuple([stem(forms.get(word, word)) for word in words(text)])
 
 
 def sentences(text: str) -> list[str]:

@@ -18,7 +18,7 @@ def app_from_environment() -> Any:
     from mbcbot.web.app import create_app
     from mbcbot.web.settings import settings_from_environment
 
-    return create_app(Bot.load(), settings_from_environment(new_secret()))
+    return create_app(Bot.load().settled(), settings_from_environment(new_secret()))
 
 
 def serve(host: str, port: int, workers: int, knowledge: str | None, emergency_number: str | None, log_level: str) -> int:

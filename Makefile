@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup chat test check lint format bench clean
+.PHONY: setup chat test check lint format bench fuzz clean
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ bench: setup
 	$(PY) benchmarks/web.py --write BENCHMARKS.md
 	$(PY) -m pip install --quiet -e '.[bench]' && $(PY) benchmarks/peers.py --write BENCHMARKS.md
 	$(PY) benchmarks/growth.py --write BENCHMARKS.md
+	$(PY) benchmarks/soak.py --write BENCHMARKS.md
+
+fuzz: setup
+	$(PY) -m pip install --quiet -e '.[fuzz]' && $(PY) fuzz/fuzz.py all --seconds 600
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis reports

@@ -246,7 +246,28 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=120, help="how long each target runs (default 120)")
     parser.add_argument("--corpus", type=Path, help="corpus folder (with 'all', one subfolder per target); default fuzz/corpus/")
     parser.add_argument("--engine", choices=["auto", "atheris", "hypothesis"], default="auto")
+    parser.add_argument("--write", type=Path, help="also write the results into this BENCHMARKS.md")
     return parser.parse_args(argv)
+
+
+def write_results(path: Path, summaries: list[Summary], argv: list[str]) -> None:
+    """The run's table, under the 'fuzz' markers of BENCHMARKS.md."""
+    sys.path.insert(0, str(FUZZ.parent / "benchmarks"))
+    from report import write_section
+
+    lines = [
+        f"Last run {time.strftime('%Y-%m-%d')}: `python fuzz/fuzz.py {' '.join(argv)}` (only the mbcbot package instrumented).",
+        "",
+        "| target | engine | executions | seconds | per second | crashes |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for summary in summaries:
+        rate = summary.executions / summary.seconds if summary.seconds else 0.0
+        row = f"| {summary.target} | {summary.engine} | {summary.executions:,} | {summary.seconds:.0f} | {rate:.0f} | {len(summary.findings)} |"
+        lines.append(row)
+    findings = [f"- {summary.target}: {finding}" for summary in summaries for finding in summary.findings]
+    lines += ["", *findings] if findings else []
+    write_section(path, "fuzz", "Fuzzing", lines)
 
 
 def main(argv: list[str]) -> int:
@@ -259,7 +280,7 @@ def main(argv: list[str]) -> int:
     if engine == "auto":
         engine = "atheris" if importlib.util.find_spec("atheris") else "hypothesis"
     names = NAMES if args.target == "all" else (args.target,)
-    found = 0
+    summaries = []
     with tempfile.TemporaryDirectory(prefix="mbcbot-fuzz-") as scratch:
         tempfile.tempdir = scratch  # the targets' knowledge copies and transcript files, removed at the end
         for name in names:
@@ -269,8 +290,10 @@ def main(argv: list[str]) -> int:
             else:
                 summary = fuzz_with_hypothesis(name, args.seconds, corpus)
             print(summary.line(), flush=True)
-            found += len(summary.findings)
-    return 1 if found else 0
+            summaries.append(summary)
+    if args.write:
+        write_results(args.write, summaries, [a for a in argv if not a.startswith("--write") and a != str(args.write)])
+    return 1 if any(summary.findings for summary in summaries) else 0
 
 
 if __name__ == "__main__":

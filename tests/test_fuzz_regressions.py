@@ -48,3 +48,15 @@ def test_an_impossible_date_in_the_stamp_is_a_problem_on_its_line(knowledge_copy
     assert [(p.line, p.message) for p in raised.value.problems if p.file.endswith("stamp.yaml")] == [
         (line, "'2022-81-19' is not a valid value (month must be in 1..12)")
     ]
+
+
+def test_a_missing_section_is_reported_on_a_real_line(knowledge_copy: Path) -> None:
+    # Found by the knowledge target: without an 'intents' section, its missing intents were reported on line 0.
+    conversation = knowledge_copy / "conversation.yaml"
+    text = conversation.read_text(encoding="utf-8")
+    start, end = text.index("\nintents:"), text.index("\ncommands:")
+    conversation.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(knowledge_copy)
+    missing = [p for p in raised.value.problems if "'intents' has no" in p.message]
+    assert len(missing) == 5 and all(p.line >= 1 for p in missing), missing

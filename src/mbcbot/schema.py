@@ -22,20 +22,24 @@ class FileCheck:
     def mapping(self, value: Any, line: int, what: str) -> LineDict:
         """`value` as a mapping, else an empty one and a problem."""
         if isinstance(value, LineDict):
+            value.line = value.line or max(line, 1)  # an absent section's stand-in: at its parent's line
             return value
-        if isinstance(value, dict) and not value:  # an absent optional section
-            return LineDict()
-        self.problem(line, f"{what} must be a mapping, not {_kind(value)}")
-        return LineDict()
+        empty = LineDict()
+        empty.line = max(line, 1)  # what is missing from it is reported where it should stand
+        if not (isinstance(value, dict) and not value):  # else an absent optional section
+            self.problem(line, f"{what} must be a mapping, not {_kind(value)}")
+        return empty
 
     def sequence(self, value: Any, line: int, what: str) -> LineList:
         """`value` as a list, else an empty one and a problem."""
         if isinstance(value, LineList):
+            value.line = value.line or max(line, 1)
             return value
-        if isinstance(value, list) and not value:  # an absent optional section
-            return LineList()
-        self.problem(line, f"{what} must be a list, not {_kind(value)}")
-        return LineList()
+        empty = LineList()
+        empty.line = max(line, 1)
+        if not (isinstance(value, list) and not value):  # else an absent optional section
+            self.problem(line, f"{what} must be a list, not {_kind(value)}")
+        return empty
 
     def keys(self, data: LineDict, what: str, required: set[str], optional: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         """Every required key present and no unknown key."""

@@ -13,6 +13,7 @@ import compileall
 import datetime
 import os
 import platform
+import select
 import statistics
 import subprocess
 import sys
@@ -89,6 +90,31 @@ def wall_seconds(command: list[str], runs: int, env: dict[str, str] | None = Non
     return statistics.median(times)
 
 
+def chat_idle_memory(mbcbot: str, env: dict[str, str], settle: float = 3.0) -> tuple[float, float]:
+    """RSS and peak RSS (MB) of `mbcbot chat` at a terminal (a pseudo-terminal), idle at its prompt."""
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([mbcbot, "chat"], stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    try:
+        deadline = time.monotonic() + settle
+        while time.monotonic() < deadline:  # drain what it prints, so it never blocks on a full terminal
+            ready = select.select([leader], [], [], 0.1)[0]
+            if ready:
+                try:
+                    os.read(leader, 65536)
+                except OSError:
+                    break
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        os.close(leader)
+
+
 def machine() -> str:
     """A one-line description of this machine."""
     cpu = platform.processor() or "unknown CPU"
@@ -117,6 +143,7 @@ def report(runs: int, rounds: int) -> list[str]:
         baseline = wall_seconds([python, "-c", "import yaml, rapidfuzz"], runs, env)
         cold = wall_seconds([mbcbot, "ask", "liver"], runs, env)
         uncached = wall_seconds([mbcbot, "ask", "liver"], max(3, runs // 3), {**env, "MBCBOT_NO_CACHE": "1"})
+        idle, peak = chat_idle_memory(mbcbot, env)
     lines = [
         f"Measured {datetime.date.today().isoformat()} on {machine()}.",
         "",
@@ -128,6 +155,7 @@ def report(runs: int, rounds: int) -> list[str]:
         f"| `mbcbot ask liver`, knowledge cache warm | {1000 * cold:.0f} ms = **{cold / baseline:.2f}x** baseline | <= 1.5x |",
         f"| `mbcbot ask liver`, first run (validates, fills the cache) | {1000 * first:.0f} ms | |",
         f"| `mbcbot ask liver`, cache off (`MBCBOT_NO_CACHE=1`) | {1000 * uncached:.0f} ms = {uncached / baseline:.2f}x baseline | |",
+        f"| `mbcbot chat` idle at its prompt (a pseudo-terminal) | RSS {idle:.0f} MB, peak {peak:.0f} MB | |",
         f"| replay, in-process, {turns} turns in {transcripts} transcripts | {rate:,.0f} turns/s | >= 2,000 turns/s |",
         f"| replay including reading and validating the files (`mbcbot replay` minus start-up) | {with_reading:,.0f} turns/s | |",
     ]

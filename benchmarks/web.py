@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,13 +91,21 @@ def _ms(output: str, label: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def report(seconds: int, connections: int) -> list[str]:
+def _median(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs (errors summed)."""
+    middle = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    return {**middle, "errors": sum(row["errors"] for row in rows)}
+
+
+def report(seconds: int, connections: int, repeats: int = 3) -> list[str]:
     """The web benchmark table, as Markdown lines."""
     if not shutil.which("wrk"):
         return ["wrk is not installed (apt-get install wrk): web benchmark skipped."]
     bodies = ", ".join(f'[[{{"message": "{m}"}}]]' for m in MESSAGES)
     lines = [
-        f"wrk, 2 threads, {connections} connections, {seconds} s per run, on loopback; rate limit off.",
+        f"wrk, 2 threads, {connections} connections, {seconds} s per run, on loopback; rate limit off. "
+        f"healthz and chat runs alternate, {repeats} of each per server; the figures are medians (errors: the sum). "
+        f"Chat rotates through: {'; '.join(repr(m) for m in MESSAGES)}.",
         "",
         "| workers | endpoint | requests/s | p50 | p99 | errors | chat / healthz |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -108,8 +117,12 @@ def report(seconds: int, connections: int) -> list[str]:
         for workers in (1, 2):
             with server(workers) as base:
                 wrk(f"{base}/healthz", 2, connections)  # warm up
-                health = wrk(f"{base}/healthz", seconds, connections)
-                chat = wrk(base, seconds, connections, script)
+                wrk(base, 2, connections, script)
+                runs = [
+                    (wrk(f"{base}/healthz", seconds, connections), wrk(base, seconds, connections, script))
+                    for _ in range(repeats)
+                ]
+            health, chat = (_median([run[i] for run in runs]) for i in (0, 1))
             for name, row in (("GET /healthz", health), ("POST /api/v1/chat", chat)):
                 ratio = f"**{chat['rate'] / health['rate']:.0%}**" if row is chat else ""
                 lines.append(
@@ -124,9 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each endpoint per server (default 3)")
     parser.add_argument("--write", type=Path, metavar="FILE", help="also write the table into FILE between its markers")
     args = parser.parse_args(argv)
-    lines = report(args.seconds, args.connections)
+    lines = report(args.seconds, args.connections, args.repeats)
     print("\n".join(lines))
     if args.write:
         write_section(args.write, "web", "Web API", lines)

@@ -9,7 +9,7 @@ from pathlib import Path
 from mbcbot.errors import Problem
 from mbcbot.model import Conversation, FrozenMap, Rule, RuleSet
 from mbcbot.patterns import NEVER as _NEVER
-from mbcbot.patterns import either, grouped
+from mbcbot.patterns import either, word_starts
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
@@ -106,11 +106,11 @@ def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[st
 def _rule_set(check: FileCheck, rules: list[tuple[Rule, tuple[str, ...]]], line: int) -> RuleSet:
     sources = tuple(either(patterns) for _, patterns in rules)
     try:
-        pattern = re.compile(grouped(p for _, patterns in rules for p in patterns))
+        finder = word_starts(p for _, patterns in rules for p in patterns)
     except re.error as error:
         check.problem(line, f"safety patterns cannot be searched together ({error}); they may not name groups")
-        pattern = re.compile(_NEVER)
-    return RuleSet(tuple(rule for rule, _ in rules), pattern, sources)
+        finder = word_starts([])
+    return RuleSet(tuple(rule for rule, _ in rules), finder, sources)
 
 
 def _rules(check: FileCheck, safety: LineDict, group: str) -> list[tuple[Rule, tuple[str, ...]]]:

@@ -112,8 +112,9 @@ class Matcher:
     def query(self, message: str) -> Query:
         """The weighted stems a message asks about."""
         corrections, stemmed = [], []
+        remembered = self._words.get
         for word in words(message):
-            fixed, stemmed_word = self._read(word)
+            fixed, stemmed_word = remembered(word) or self._read(word)
             if fixed != word:
                 corrections.append((word, fixed))
             stemmed.append(stemmed_word)
@@ -199,18 +200,20 @@ class Matcher:
         total = query.total or 1.0
         ranked = []
         slides, extra = self._slides, TITLE_BOOST - 1.0
+        weight = weights.__getitem__
+        asked = frozenset(known)
         for order in orders:
             index = slides[order]
-            terms, subject = index.terms, index.subject
-            matched = tuple(term for term in known if term in terms)
-            held = sum(weights[t] for t in matched)
-            boosted = {t for t in matched if t in subject}
+            held_set = asked & index.terms
+            matched = tuple([term for term in known if term in held_set])
+            held = sum(map(weight, matched))
+            boosted = index.subject & held_set
             for phrase in index.keywords:  # a keyword phrase boosts when all of it is asked
-                if phrase.issubset(matched):
+                if phrase <= held_set:
                     boosted |= phrase
-            score = held + extra * sum(weights[t] for t in boosted)
+            score = held + extra * math.fsum(map(weight, boosted))  # fsum: exact, so no set order can change a tie
             if query.bigrams:
-                score += PHRASE_BONUS * sum(min(weights[a], weights[b]) for a, b in query.bigrams & index.bigrams)
+                score += PHRASE_BONUS * math.fsum([min(weights[a], weights[b]) for a, b in query.bigrams & index.bigrams])
             if context is not None and not names_subject and index.slide == context:
                 score *= CONTEXT_BOOST
             ranked.append((-score, -held, order, Candidate(index.slide, score, held / total, matched, names_subject)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple, NoReturn, TypeVar
+from typing import NamedTuple, NoReturn, Protocol, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -101,17 +101,23 @@ class Rule(NamedTuple):
     crisis: bool = False
 
 
+class Searcher(Protocol):
+    """Something that tells whether it is found in a text (a compiled pattern, or several searched together)."""
+
+    def search(self, text: str) -> object: ...
+
+
 class RuleSet(NamedTuple):
     """Rules searched in one pass; `sources[i]` is rule i's patterns, `pattern` all of them."""
 
     rules: tuple[Rule, ...]
-    pattern: re.Pattern[str]
+    pattern: Searcher  # all of the rules' patterns, searched together
     sources: tuple[str, ...]
 
     def first(self, *texts: str) -> Rule | None:
         """The first rule, in order, found in the first text that any rule is found in."""
         for text in texts:
-            if self.pattern.search(text) is not None:
+            if self.pattern.search(text):
                 # Rare: only now is each rule's own pattern compiled (re keeps it cached).
                 return next(rule for rule, source in zip(self.rules, self.sources, strict=True) if re.search(source, text))
         return None

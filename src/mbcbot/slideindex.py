@@ -68,7 +68,8 @@ def covering(sentences: tuple[frozenset[str], ...], aspect: dict[str, float]) ->
     """The sentences that together hold what is asked: each next one adds the most weight still missing."""
     remaining, chosen = dict(aspect), set[int]()
     while remaining and len(chosen) < MAX_SENTENCES:
-        gains = [(sum(w for t, w in remaining.items() if t in terms), -i) for i, terms in enumerate(sentences) if i not in chosen]
+        items = remaining.items()
+        gains = [(sum([w for t, w in items if t in terms]), -i) for i, terms in enumerate(sentences) if i not in chosen]
         gain, position = max(gains, default=(0.0, 0))
         if gain <= 0:
             break

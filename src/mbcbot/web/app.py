@@ -223,11 +223,12 @@ class Guard:
             if not responded[0]:
                 await self._internal_error()(scope, receive, send_with_headers)
         finally:
-            log.info(
-                "request %s %s %s %s %.1fms %s",
-                request_id, scope["method"], scope["path"], status[0], 1000 * (time.perf_counter() - started),
-                " ".join(f"{k}={v}" for k, v in outcome.items()),
-            )  # fmt: skip
+            if log.isEnabledFor(logging.INFO):  # the line is made only when it is kept
+                log.info(
+                    "request %s %s %s %s %.1fms %s",
+                    request_id, scope["method"], scope["path"], status[0], 1000 * (time.perf_counter() - started),
+                    " ".join(f"{k}={v}" for k, v in outcome.items()),
+                )  # fmt: skip
 
     def _headers(self, path: str, request_id: str) -> list[tuple[bytes, bytes]]:
         headers = [

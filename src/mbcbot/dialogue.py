@@ -11,6 +11,8 @@ from mbcbot.model import Knowledge, Reply, Session, Slide
 from mbcbot.replies import Voice, spoken_date, titles
 from mbcbot.text import normalised, plain, words
 
+MAX_OFFERED = 8  # slides a clarifying question offers at most
+
 
 class Dialogue:
     """Answers one message in a session; holds no per-conversation state itself."""
@@ -212,7 +214,7 @@ class Dialogue:
         return reply, session._replace(pack=best.pack, slide=best.number)
 
     def _clarify(self, chosen: list[Candidate]) -> Reply:
-        slides = [c.slide for c in chosen]
+        slides = [c.slide for c in chosen[:MAX_OFFERED]]
         text = self.voice.line("clarify", titles=titles(slides))
         return Reply(
             kind="clarify",

@@ -28,7 +28,7 @@ SPECIFIC_SLIDES = 2  # a title word on at most this many slides names a subject 
 MIN_ASPECT_WEIGHT = 0.4  # words on most slides ("cancer", "spread") pick no sentence
 LEAD_SENTENCES = 2  # a question naming only a slide's subject gets its first sentences
 WORDS_REMEMBERED = 50_000  # words whose reading is kept per process; bounds memory on hostile input
-MAX_SCORED = 500  # slides scored per question at most; only very large knowledge bases reach it
+MAX_SCORED = 300  # slides scored per question at most; only very large knowledge bases reach it
 JOINERS = frozenset({"and", "or", "&"})  # "the liver and lungs" names two subjects, each with its own slide
 ANAPHORA = ("That ", "This ", "These ", "Those ")  # such a sentence needs the one before it
 
@@ -229,7 +229,7 @@ class Matcher:
         for found in sorted(postings, key=len):  # a slide holding only words most slides hold is left unscored
             if chosen and len(chosen) + len(found) > MAX_SCORED:
                 break
-            chosen.update(found)
+            chosen.update(found[:MAX_SCORED])  # even the rarest word on too many slides: the first of them
         return chosen
 
     def _order(self, slide: Slide) -> int:

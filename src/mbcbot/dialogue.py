@@ -196,22 +196,27 @@ class Dialogue:
     def _answer(self, rest: str, session: Session) -> tuple[Reply, Session]:
         query = self.matcher.query(rest)
         current = self._current(session)
+        if current is not None and query.why and not (query.known or query.unknown or query.not_covered):
+            return self._quoted([current], query), session  # "why does that happen?": the reason on the slide in hand
         ranked = self.matcher.ranked(query, current)
         chosen = self.matcher.each_subject(ranked, query, rest) or _chosen(ranked)
         if not chosen:
             return self._fallback(query, ranked), session
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):
             return self._clarify(chosen), session
-        blocks = [(c.slide, self.matcher.quotes(c.slide, query)) for c in chosen]
+        best = chosen[0].slide
+        reply = self._quoted([c.slide for c in chosen], query, self.matcher.also_on(chosen, ranked, query))
+        return reply, session._replace(pack=best.pack, slide=best.number)
+
+    def _quoted(self, slides: list[Slide], query: Query, also: list[Slide] | None = None) -> Reply:
+        """The answer quoting what each slide says to `query`, with where else it is said."""
+        blocks = [(slide, self.matcher.quotes(slide, query)) for slide in slides]
         partial = any(not self.matcher.is_whole(slide, quotes) for slide, quotes in blocks)
         extra = [self.voice.line("more_hint")] if partial and len(blocks) == 1 else []
-        also = self.matcher.also_on(chosen, ranked, query)
         if also:
             names = ", ".join(self.voice.line("slide_name", title=s.title, number=s.number) for s in also)
             extra.append(self.voice.line("also_on", titles=names))
-        best = chosen[0].slide
-        reply = self.voice.quoting("answer", blocks, extra, "match", self._next_suggestions(best))
-        return reply, session._replace(pack=best.pack, slide=best.number)
+        return self.voice.quoting("answer", blocks, extra, "match", self._next_suggestions(slides[0]))
 
     def _clarify(self, chosen: list[Candidate]) -> Reply:
         slides = [c.slide for c in chosen[:MAX_OFFERED]]

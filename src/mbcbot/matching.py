@@ -72,6 +72,7 @@ class Matcher:
         self._stop = stop
         self._why = lexicon.why
         self._why_starts = frozenset(phrase[0] for phrase in lexicon.why)
+        self._reason_words = frozenset(word for phrase in lexicon.because for word in phrase)  # "happen", "cause"
         everywhere = {pack.id: frozenset(stems(" ".join(pack.subject), lexicon.forms)) for pack in knowledge.packs}
         self._slides = tuple(
             indexed(slide, order, lexicon.forms, stop, everywhere[slide.pack], lexicon.because)
@@ -120,6 +121,8 @@ class Matcher:
             stemmed.append(stemmed_word)
         terms, topics = self._rewritten(stemmed)
         why = not self._why_starts.isdisjoint(stemmed) and any(holds(stemmed, phrase) for phrase in self._why)
+        if why:  # "why does that happen": the words of a reason ask for one, they name no subject
+            terms = [(term, share) for term, share in terms if term not in self._reason_words]
         weights: dict[str, float] = {}
         known, unknown, bigrams = [], [], set()
         previous = ""
@@ -247,8 +250,8 @@ class Matcher:
             for t in named
             if t in keyworded or (t not in index.subject and self._weights[t] >= MIN_ASPECT_WEIGHT)
         }
-        if query.why and aspect:  # a "why" question wants the sentence that gives the reason, too
-            aspect[BECAUSE] = max(aspect.values())
+        if query.why and (aspect or not named):  # a "why" question wants the sentence that gives the reason, too
+            aspect[BECAUSE] = max(aspect.values(), default=1.0)
         chosen = covering(index.sentence_terms, aspect)
         if not chosen:
             chosen = set(range(min(LEAD_SENTENCES, len(slide.sentences))))

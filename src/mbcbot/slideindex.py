@@ -39,7 +39,8 @@ def indexed(
     keywords = tuple(frozenset(stems(keyword, forms)) for keyword in slide.keywords)
     subject = frozenset(stems(slide.title, forms)).union(*keywords)
     content = [[term for term in seq if term not in stop] for seq in sentence_stems]
-    bigrams = frozenset({(a, b) if a <= b else (b, a) for seq in content for a, b in itertools.pairwise(seq)})  # as pair() makes them
+    pairs = {(a, b) if a <= b else (b, a) for seq in content for a, b in itertools.pairwise(seq)}  # as pair() makes them
+    bigrams = frozenset(pairs)
     terms = subject.union(everywhere, *sentence_stems)
     title = frozenset(stems(slide.title, forms))
     sentence_terms = tuple(

@@ -63,6 +63,7 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
     safety = check.mapping(data.get("safety", LineDict()), data.line_of("safety"), "'safety'")
     check.keys(safety, "'safety'", {"emergency", "advice"})
     emergency = _rules(check, safety, "emergency")
+    intents, commands = _intents(check, data), _commands(check, data)
     conversation = Conversation(
         emergency_number=str(number),
         crisis_lines=FrozenMap(_strings(check, data, "crisis_lines")),
@@ -71,12 +72,21 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
         emergency=_rule_set(check, emergency, safety.line),
         advice=_rule_set(check, _rules(check, safety, "advice"), safety.line),
         lead_ins=_pattern(check, data.get("lead_ins", "^$"), data.line_of("lead_ins")),
-        intents=FrozenMap(_intents(check, data)),
-        commands=FrozenMap(_commands(check, data)),
+        intents=FrozenMap(intents),
+        commands=FrozenMap(commands),
+        said_whole=_either_whole([*commands.values(), *intents.values()]),
         number_words=FrozenMap(_numbers(check, data)),
         lines=FrozenMap(_lines(check, data)),
     )
     return conversation
+
+
+def _either_whole(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern a whole message matches when any command or intent does (so most questions skip them at once)."""
+    try:
+        return re.compile(either(pattern.pattern for pattern in patterns))
+    except re.error:  # patterns that cannot stand together (a group name used twice): none is skipped
+        return re.compile(r"(?s).*")
 
 
 def _pattern(check: FileCheck, value: object, line: int) -> re.Pattern[str]:

@@ -41,6 +41,8 @@ class Dialogue:
             return safety, session
         rest = self.rules.lead_ins.sub("", flat).strip() or flat
         for said in dict.fromkeys((flat, rest)):
+            if not (said.isdigit() or self.rules.said_whole.fullmatch(said)):
+                continue  # neither a command nor small talk: most questions
             handled = self._command(said, session) or self._small_talk(said, session)
             if handled is not None:
                 return handled

@@ -135,6 +135,7 @@ class Conversation(NamedTuple):
     lead_ins: re.Pattern[str]
     intents: Mapping[str, re.Pattern[str]]
     commands: Mapping[str, re.Pattern[str]]
+    said_whole: re.Pattern[str]  # matches a whole message when any command or intent does
     number_words: Mapping[str, int]
     lines: Mapping[str, str]
 

@@ -10,6 +10,7 @@ alternation finds.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
@@ -92,7 +93,7 @@ def _opens_at_word_start(pattern: str) -> bool:
 def beginnings(pattern: str) -> frozenset[str] | None:
     """Two-letter starts when the pattern opens with plain words, else first letters, else None."""
     try:
-        from re import _constants, _parser
+        _constants, _parser = importlib.import_module("re._constants"), importlib.import_module("re._parser")
 
         items = list(_parser.parse(pattern))
         words = _opening_words(items, _constants)
@@ -107,7 +108,7 @@ def beginnings(pattern: str) -> frozenset[str] | None:
 def first_letters(pattern: str) -> frozenset[str] | None:
     """The characters a match of `pattern` can begin with, or None when that cannot be told."""
     try:
-        from re import _constants, _parser
+        _constants, _parser = importlib.import_module("re._constants"), importlib.import_module("re._parser")
 
         found = _firsts(list(_parser.parse(pattern)), _constants)
     except Exception:  # an unusual pattern: it is simply tried everywhere

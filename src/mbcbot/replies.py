@@ -44,13 +44,19 @@ class Voice:
             "count": str(len(first.slides)),
             "emergency_number": emergency_number,
         }
-        self._notice = self.line("notice")
+        self._plain_lines: dict[str, str] = {}  # lines without values of their own, made once
         self._cited: dict[tuple[str, int], tuple[Source, str]] = {}  # each slide's source and source line, made once
         self._headings: dict[tuple[str, int], str] = {}  # each slide's heading, made once
+        self._notice = self.line("notice")
 
     def line(self, name: str, **values: object) -> str:
         """One framing line, its placeholders filled."""
-        return self.knowledge.conversation.lines[name].format_map({**self._defaults, **values})
+        if values:
+            return self.knowledge.conversation.lines[name].format_map({**self._defaults, **values})
+        found = self._plain_lines.get(name)
+        if found is None:
+            found = self._plain_lines[name] = self.knowledge.conversation.lines[name].format_map(self._defaults)
+        return found
 
     def source(self, slide: Slide) -> Source:
         """Where a slide's quotes come from."""

@@ -77,7 +77,7 @@ class Dialogue:
         return Reply(kind=kind, text=self.voice.line(line, **values), rule=rule, suggestions=suggestions)
 
     def _safety(self, text: str, flat: str) -> Reply | None:
-        corrected = " ".join(self.matcher.corrected(word) for word in words(flat))
+        corrected = " ".join([self.matcher.corrected(word) for word in words(flat)])
         texts = (flat,) if corrected == flat else (flat, corrected)
         rule = self.rules.emergency.first(*texts)
         if rule is not None:  # a crisis rule, when one matches too, decides the reply

@@ -192,8 +192,8 @@ class Dialogue:
         return self._whole(slide, "command:slide"), session._replace(pack=slide.pack, slide=slide.number)
 
     def _next_suggestions(self, slide: Slide) -> tuple[str, ...]:
-        slides = self.knowledge.pack(slide.pack).slides
-        return ("more", *tuple(s.title for s in slides if s.number == slide.number + 1))
+        following = self._by_place.get((slide.pack, slide.number + 1))
+        return ("more", following.title) if following is not None else ("more",)
 
     def _answer(self, rest: str, session: Session) -> tuple[Reply, Session]:
         query = self.matcher.query(rest)

@@ -38,7 +38,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from report import write_section  # noqa: E402
-from synthetic import REAL_SLIDES_AT, SyntheticSlide, build  # noqa: E402
+from synthetic import REAL_SLIDES_AT, build  # noqa: E402
+
+from mbcbot.model import Slide  # noqa: E402
 
 TUNING = ROOT / "tests" / "questions" / "tuning.yaml"
 SIZES = (8, 100, 1_000, 10_000)
@@ -55,7 +57,7 @@ def real_questions() -> list[dict[str, Any]]:
     return [{"q": case["q"], "pack": None, "slide": None} for case in cases if "turns" not in case]
 
 
-def slide_questions(slides: list[SyntheticSlide], count: int = SYNTHETIC_QUESTIONS) -> list[dict[str, Any]]:
+def slide_questions(slides: list[Slide], count: int = SYNTHETIC_QUESTIONS) -> list[dict[str, Any]]:
     """Questions made from the slides' own titles and sentences, each naming the slide it comes from."""
     rng = random.Random(len(slides))
     chosen = sorted(rng.sample(range(len(slides)), min(count, len(slides))))
@@ -72,12 +74,12 @@ def slide_questions(slides: list[SyntheticSlide], count: int = SYNTHETIC_QUESTIO
     return found
 
 
-def real_slides() -> list[SyntheticSlide]:
-    """The real pack's slides in the generator's shape, to ask about at size 8."""
+def real_slides() -> list[Slide]:
+    """The real pack's slides, to ask about at size 8."""
     from mbcbot.knowledge import load_knowledge
 
     knowledge = load_knowledge(ROOT / "knowledge")
-    return [SyntheticSlide(s.pack, s.number, s.id, s.title, s.keywords, s.samples, s.text, s.sentences) for s in knowledge.slides]
+    return list(knowledge.slides)
 
 
 def worker(folder: str, questions_file: str, rounds: int, profile: bool) -> dict[str, Any]:

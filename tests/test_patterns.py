@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mbcbot.bot import Bot
-from mbcbot.patterns import beginnings, either, first_letters, grouped
+from mbcbot.patterns import beginnings, either, first_letters, word_starts
 
 WORDS = st.sampled_from(
     [
@@ -86,7 +86,7 @@ def test_grouped_safety_patterns_find_what_plain_ones_find(bot: Bot, words: list
         assert bool(rules.pattern.search(text)) == bool(plain.search(text)), text
 
 
-def test_grouped_handles_empty_and_odd_patterns() -> None:
-    assert re.compile(grouped([])).search("anything") is None
-    odd = grouped([r"(?:x|)y", r"\bab", r"[a-c]d"])
-    assert re.search(odd, "zz y") and re.search(odd, "ab") and re.search(odd, "cd")
+def test_word_starts_handles_empty_and_odd_patterns() -> None:
+    assert not word_starts([]).search("anything")
+    odd = word_starts([r"(?:x|)y", r"\bab", r"[a-c]d"])
+    assert odd.search("zz y") and odd.search("ab") and odd.search("cd")

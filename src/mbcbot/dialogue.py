@@ -201,7 +201,7 @@ class Dialogue:
         if current is not None and query.why and not (query.known or query.unknown or query.not_covered):
             return self._quoted([current], query), session  # "why does that happen?": the reason on the slide in hand
         ranked = self.matcher.ranked(query, current)
-        chosen = self.matcher.each_subject(ranked, query, rest) or _chosen(ranked)
+        chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
         if not chosen:
             return self._fallback(query, ranked), session
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):

@@ -44,6 +44,7 @@ class Query(NamedTuple):
     corrections: tuple[tuple[str, str], ...]
     bigrams: frozenset[tuple[str, str]]
     why: bool = False
+    read: tuple[str, ...] = ()  # the stem of every word, in order, before the lexicon's phrases
 
     @property
     def total(self) -> float:
@@ -151,6 +152,7 @@ class Matcher:
             corrections=tuple(corrections),
             bigrams=frozenset(bigrams),
             why=why,
+            read=tuple(stemmed),
         )
 
     def corrected(self, word: str) -> str:
@@ -260,9 +262,9 @@ class Matcher:
         chosen |= {i - 1 for i in chosen if i > 0 and slide.sentences[i].startswith(ANAPHORA)}
         return runs(slide.sentences, sorted(chosen))
 
-    def each_subject(self, ranked: list[Candidate], query: Query, message: str) -> list[Candidate]:
+    def each_subject(self, ranked: list[Candidate], query: Query) -> list[Candidate]:
         """When the question joins the subjects of several slides ("the liver and lungs"): those slides."""
-        read = [self._read(word)[1] for word in words(message)]
+        read = query.read
         if JOINERS.isdisjoint(read):
             return []
         stems = [stem for stem in read if stem in JOINERS or stem not in self._stop]

@@ -1,11 +1,11 @@
-"""Search many regular expressions in one pass, each tried only where it can begin.
+"""Search many regular expressions together, each tried only where it can begin.
 
 A long alternation makes Python's regex engine try every branch at every
-position. Grouping the branches under a look-ahead for their possible first
-letter lets it skip most of them at once. The letters are read from the
-parsed pattern; a branch whose first letter cannot be told is tried
-everywhere, so the grouped pattern always finds exactly what the plain
-alternation finds.
+position. Instead, each pattern is filed under the first one or two letters
+it can begin with (read from the parsed pattern), and at each word start only
+the patterns filed under that word's letters are tried. A pattern whose
+beginning cannot be told is tried everywhere, so the search always finds
+exactly what the plain alternation finds.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from mbcbot.model import FrozenMap
 
 NEVER = "(?!)"  # a pattern that matches nothing
-_WORD_START = re.compile(r"(?<!\w)\w")  # where a word begins: the only places a grouped pattern is tried
+_WORD_START = re.compile(r"(?<!\w)\w")  # where a word begins: the only places a filed pattern is tried
 
 
 def either(patterns: Iterable[str]) -> str:
@@ -27,11 +27,7 @@ def either(patterns: Iterable[str]) -> str:
 
 
 class WordStarts(NamedTuple):
-    """Many patterns searched together, each tried only at the word starts where it can begin.
-
-    Finds a match exactly where `grouped` does, with the dispatch on a word's
-    first letters done by a dictionary instead of by the regex engine.
-    """
+    """Many patterns searched together, each tried only at the word starts where it can begin."""
 
     starts: Mapping[str, re.Pattern[str]]  # a word's first one or two letters -> the patterns that can begin there
     anywhere: re.Pattern[str] | None  # patterns that may begin anywhere
@@ -52,25 +48,7 @@ class WordStarts(NamedTuple):
 
 def word_starts(patterns: Iterable[str]) -> WordStarts:
     """The patterns as a WordStarts search (re.error when they cannot be compiled together)."""
-    tree, anywhere = _by_beginning(patterns)
-    starts = {start: re.compile(either(group)) for letters in tree.values() for start, group in letters.items()}
-    return WordStarts(FrozenMap(sorted(starts.items())), re.compile(either(anywhere)) if anywhere else None)
-
-
-def grouped(patterns: Iterable[str]) -> str:
-    """Like `either`, but tried only at word starts, and each branch under its first letter, then its first two."""
-    tree, anywhere = _by_beginning(patterns)
-    letters = [
-        f"(?={re.escape(letter)})(?:" + "|".join(f"(?={re.escape(s)})(?:{either(g)})" for s, g in sorted(starts.items())) + ")"
-        for letter, starts in sorted(tree.items())
-    ]
-    parts = [f"(?<!\\w)(?:{'|'.join(letters)})"] if letters else []
-    return "|".join(parts + [f"(?:{pattern})" for pattern in anywhere]) or NEVER
-
-
-def _by_beginning(patterns: Iterable[str]) -> tuple[dict[str, dict[str, list[str]]], list[str]]:
-    """The patterns under their first letter, then their first one or two letters; and those that may begin anywhere."""
-    tree: dict[str, dict[str, list[str]]] = {}
+    filed: dict[str, list[str]] = {}
     anywhere: list[str] = []
     for pattern in patterns:
         starts = beginnings(pattern) if _opens_at_word_start(pattern) else None
@@ -79,10 +57,10 @@ def _by_beginning(patterns: Iterable[str]) -> tuple[dict[str, dict[str, list[str
         if starts is None:
             anywhere.append(pattern)
         for start in sorted(starts or ()):
-            group = tree.setdefault(start[0], {}).setdefault(start, [])
-            if pattern not in group:
-                group.append(pattern)
-    return tree, anywhere
+            if pattern not in filed.setdefault(start, []):
+                filed[start].append(pattern)
+    compiled = {start: re.compile(either(group)) for start, group in sorted(filed.items())}
+    return WordStarts(FrozenMap(compiled), re.compile(either(anywhere)) if anywhere else None)
 
 
 def _opens_at_word_start(pattern: str) -> bool:

@@ -39,8 +39,7 @@ def indexed(
     keywords = tuple(frozenset(stems(keyword, forms)) for keyword in slide.keywords)
     subject = frozenset(stems(slide.title, forms)).union(*keywords)
     content = [[term for term in seq if term not in stop] for seq in sentence_stems]
-    pairs = {(a, b) if a <= b else (b, a) for seq in content for a, b in itertools.pairwise(seq)}  # as pair() makes them
-    bigrams = frozenset(pairs)
+    bigrams = frozenset(itertools.starmap(pair, itertools.chain.from_iterable(map(itertools.pairwise, content))))
     terms = subject.union(everywhere, *sentence_stems)
     title = frozenset(stems(slide.title, forms))
     sentence_terms = tuple(
@@ -52,12 +51,14 @@ def indexed(
 def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
     """Whether the words of `phrase` stand together in `sequence`."""
     size, first, start = len(phrase), phrase[0], 0
-    while first in sequence[start:]:  # only where its first word stands
-        start = sequence.index(first, start)
+    while True:  # only where its first word stands
+        try:
+            start = sequence.index(first, start)
+        except ValueError:
+            return False
         if tuple(sequence[start : start + size]) == phrase:
             return True
         start += 1
-    return False
 
 
 def pair(first: str, second: str) -> tuple[str, str]:

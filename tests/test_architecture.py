@@ -28,6 +28,7 @@ LAYERS = {
     "slideindex": 3,
     "schema": 3,
     "conversation": 4,
+    "lexicon": 4,
     "replies": 4,
     "matching": 4,
     "knowledge": 5,

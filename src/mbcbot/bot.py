@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+from collections.abc import Iterator
 
 from mbcbot import cache
 from mbcbot.dialogue import Dialogue
 from mbcbot.matching import Matcher
 from mbcbot.model import Knowledge, Reply, Session
+from mbcbot.text import Reader
 
 KNOWLEDGE_ENV = "MBCBOT_KNOWLEDGE"
 EMERGENCY_ENV = "MBCBOT_EMERGENCY_NUMBER"
@@ -36,15 +39,19 @@ class Bot:
     def load(cls, root: str | os.PathLike[str] | None = None, emergency_number: str | None = None) -> Bot:
         """Load and validate `root` (default: default_knowledge_dir()); raises KnowledgeError."""
         folder = os.path.abspath(root or default_knowledge_dir())
-        matcher = cache.cached(folder) if os.path.isdir(folder) else None
-        if not isinstance(matcher, Matcher):
-            from pathlib import Path
+        with _collector_paused():
+            matcher = cache.cached(folder) if os.path.isdir(folder) else None
+            if not isinstance(matcher, Matcher):
+                from pathlib import Path
 
-            from mbcbot.knowledge import load_knowledge  # PyYAML is imported only when the cache misses
+                from mbcbot.knowledge import load_knowledge  # PyYAML is imported only when the cache misses
 
-            matcher = Matcher(load_knowledge(Path(folder)))
-            cache.store(folder, matcher)
-        return cls(matcher.knowledge, emergency_number, matcher)
+                reader = Reader()  # validation and indexing read the slides once between them
+                matcher = Matcher(load_knowledge(Path(folder), reader), reader)
+                cache.store(folder, matcher)
+            bot = cls(matcher.knowledge, emergency_number, matcher)
+            gc.freeze()  # what was just made lives as long as the bot: collections leave it be (refcounts still free it)
+        return bot
 
     def settled(self) -> Bot:
         """This bot, its knowledge moved out of the garbage collector's way (long-running front ends, once)."""
@@ -68,3 +75,18 @@ class Bot:
     def topics(self) -> tuple[str, ...]:
         """Slide titles, for completion and suggestions."""
         return tuple(slide.title for slide in self.knowledge.slides)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while knowledge loads: it makes millions of objects that live on, and little garbage.
+
+    Collecting on the way would walk all of them again and again; at 10,000 slides that was a third of the load.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -9,26 +9,28 @@ from __future__ import annotations
 import datetime
 import re
 from pathlib import Path
-from typing import Any
 
 from mbcbot.conversation import conversation_from
 from mbcbot.errors import KnowledgeError, Problem
-from mbcbot.model import FrozenMap, Knowledge, Lexicon, Pack, Review, Slide
+from mbcbot.lexicon import lexicon_from
+from mbcbot.model import FrozenMap, Knowledge, Pack, Review, Slide
 from mbcbot.review import STAMP_FILE, pack_digest, slide_digest
 from mbcbot.schema import FileCheck
-from mbcbot.text import normalised, sentences, stems, words
-from mbcbot.yamlfile import LineDict, read_yaml, shown
+from mbcbot.text import Reader, normalised, sentences
+from mbcbot.yamlfile import read_yaml, shown
 
 PACK_KEYS = {"id", "title", "publisher", "sources", "disclaimer", "emergency_line"}
 SLIDE_KEYS = {"number", "id", "title", "text"}
 SLIDE_OPTIONAL = {"image", "keywords", "samples"}
 _DIGEST = re.compile(r"[0-9a-f]{64}")  # a slide digest as `mbcbot stamp` writes it
 DEFAULT_ORDER = 100  # packs without an order follow those with one, by folder name
-LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered", "why", "because"}
 
 
-def load_knowledge(root: Path) -> Knowledge:
-    """The validated, frozen knowledge in `root`; raises KnowledgeError with every problem."""
+def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
+    """The validated, frozen knowledge in `root`; raises KnowledgeError with every problem.
+
+    `reader` keeps the slides' reading for indexing them next (see `Matcher`).
+    """
     if not root.is_dir():
         raise KnowledgeError([Problem(shown(root), 1, "knowledge folder not found")])
     problems: list[Problem] = []
@@ -42,7 +44,7 @@ def load_knowledge(root: Path) -> Knowledge:
         problems.append(Problem(shown(root), 1, "no pack found (a folder holding pack.yaml)"))
     problems += _duplicate_pack_ids(packs)
     slides = tuple(slide for pack in packs for slide in pack.slides)
-    lexicon, found = _lexicon(root / "lexicon.yaml", slides)
+    lexicon, found = lexicon_from(root / "lexicon.yaml", slides, reader or Reader())
     problems += found
     conversation, found = conversation_from(root / "conversation.yaml")
     problems += found
@@ -51,15 +53,9 @@ def load_knowledge(root: Path) -> Knowledge:
     return Knowledge(str(root), tuple(packs), lexicon, conversation)
 
 
-def _data(path: Path, check: FileCheck) -> LineDict:
-    data, problems = read_yaml(path)
-    check.problems += problems
-    return check.mapping(data, 1, "the file") if not problems else LineDict()
-
-
 def _pack(folder: Path) -> tuple[Pack, list[Problem]]:
     meta_check = FileCheck(shown(folder / "pack.yaml"))
-    meta = _data(folder / "pack.yaml", meta_check)
+    meta = meta_check.document(folder / "pack.yaml")
     if meta:
         meta_check.keys(meta, "the pack", PACK_KEYS, {"image_credits", "subject", "order"})
     order = meta.get("order", DEFAULT_ORDER)
@@ -92,7 +88,7 @@ def _pack(folder: Path) -> tuple[Pack, list[Problem]]:
 
 
 def _slides(path: Path, pack_id: str, check: FileCheck) -> list[Slide]:
-    data = _data(path, check)
+    data = check.document(path)
     if data:
         check.keys(data, "the file", {"slides"})
     items = check.sequence(data.get("slides", []), data.line_of("slides"), "'slides'")
@@ -135,7 +131,7 @@ def _review(folder: Path, slides: list[Slide], check: FileCheck, slide_check: Fi
     if not (folder / STAMP_FILE).is_file():
         check.problem(1, "the pack has no review stamp; after a medical review run `mbcbot stamp`")
         return empty
-    data = _data(folder / STAMP_FILE, check)
+    data = check.document(folder / STAMP_FILE)
     if not data:
         return empty
     check.keys(data, "the stamp", {"reviewer", "date", "sha256", "slides"})
@@ -185,124 +181,3 @@ def _duplicate_pack_ids(packs: list[Pack]) -> list[Problem]:
             problems.append(Problem(pack.id, 1, f"pack id '{pack.id}' is used by two packs"))
         seen.add(pack.id)
     return problems
-
-
-def _lexicon(path: Path, slides: tuple[Slide, ...]) -> tuple[Lexicon, list[Problem]]:
-    check = FileCheck(shown(path))
-    data = _data(path, check)
-    if data:
-        check.keys(data, "the lexicon", set(), LEXICON_KEYS)
-    forms = _forms(data, check)
-    slide_stems = {stem for slide in slides for stem in stems(f"{slide.title} {slide.text} {' '.join(slide.keywords)}", forms)}
-    sentence_stems = [stems(sentence, forms) for slide in slides for sentence in slide.sentences]
-    sentence_words = {stem for sequence in sentence_stems for stem in sequence}
-    claimed: dict[tuple[str, ...], tuple[str, int]] = {}
-    known_words: set[str] = set(forms) | set(forms.values())
-    longer: list[tuple[tuple[str, ...], int, str, str]] = []  # phrases of several words, checked against the text at once
-
-    def claim(phrase: str, line: int, meaning: str, in_slides_ok: bool) -> tuple[str, ...]:
-        key = stems(phrase, forms)
-        known_words.update(words(phrase))
-        what = meaning.split(":")[0]
-        earlier = claimed.get(key)
-        if not key:
-            check.problem(line, f"{what} {phrase!r} has no words")
-        elif earlier is not None and earlier[0] != meaning:
-            check.problem(line, f"{what} {phrase!r} is already claimed as {earlier[0]} on line {earlier[1]}")
-        elif not in_slides_ok and len(key) > 1:
-            longer.append((key, line, what, phrase))
-        elif not in_slides_ok and key[0] in sentence_words:
-            check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
-        claimed.setdefault(key, (meaning, line))
-        return key
-
-    stopwords = _stopwords(data, check, claim)
-    synonyms: dict[tuple[str, ...], tuple[str, ...]] = {}
-    groups = check.mapping(data.get("synonyms", LineDict()), data.line_of("synonyms"), "'synonyms'")
-    for target, variants in groups.items():
-        line = groups.line_of(target)
-        target_stems = stems(str(target), forms)
-        known_words.update(words(str(target)))
-        missing = [w for w, s in zip(words(str(target)), target_stems, strict=False) if s not in slide_stems]
-        if missing and slides:
-            check.problem(line, f"synonym target {target!r} does not stand in any slide ({', '.join(missing)})")
-        items = check.sequence(variants, line, f"synonyms of {target!r}")
-        for index, variant in enumerate(items):
-            where = items.line_of(index)
-            if not isinstance(variant, str) or not variant.strip():
-                check.problem(where, f"a synonym of {target!r} must be text")
-                continue
-            synonyms[claim(variant, where, f"synonym:{target}", False)] = target_stems
-    not_covered = _not_covered(data, check, claim)
-    why = {stems(p, forms) for p in check.texts(data, "why", "the lexicon")}
-    because = [(stems(phrase, forms), phrase) for phrase in check.texts(data, "because", "the lexicon")]
-    standing = _standing({key for key, *_ in longer} | {key for key, _ in because}, sentence_stems)
-    for key, line, what, phrase in longer:
-        if key in standing:
-            check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
-    for key, phrase in because:
-        if slides and key not in standing and not (len(key) == 1 and key[0] in sentence_words):
-            check.problem(data.line_of("because"), f"'because' phrase {phrase!r} does not stand in any slide")
-    lexicon = Lexicon(
-        stopwords=frozenset(stopwords),
-        forms=FrozenMap(forms),
-        synonyms=FrozenMap(synonyms),
-        not_covered=FrozenMap(not_covered),
-        words=frozenset(known_words),
-        why=frozenset(p for p in why if p),
-        because=tuple(key for key, _ in because if key),
-    )
-    return lexicon, check.problems
-
-
-def _forms(data: LineDict, check: FileCheck) -> dict[str, str]:
-    forms: dict[str, str] = {}
-    table = check.mapping(data.get("forms", LineDict()), data.line_of("forms"), "'forms'")
-    for word, base in table.items():
-        if not (isinstance(word, str) and isinstance(base, str) and len(words(word)) == 1 == len(words(base))):
-            check.problem(table.line_of(word), f"form {word!r}: {base!r} must map one word to one word")
-            continue
-        forms[words(word)[0]] = words(base)[0]
-    return forms
-
-
-def _stopwords(data: LineDict, check: FileCheck, claim: Any) -> set[tuple[str, ...]]:
-    found = set()
-    items = check.sequence(data.get("stopwords", []), data.line_of("stopwords"), "'stopwords'")
-    for index, word in enumerate(items):
-        if not isinstance(word, str) or not word.strip():
-            check.problem(items.line_of(index), "a stopword must be text")
-            continue
-        found.add(claim(word, items.line_of(index), "stopword", True))
-    return found
-
-
-def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str, ...], str]:
-    found: dict[tuple[str, ...], str] = {}
-    items = check.sequence(data.get("not_covered", []), data.line_of("not_covered"), "'not_covered'")
-    for index, item in enumerate(items):
-        entry = check.mapping(item, items.line_of(index), "a not-covered subject")
-        check.keys(entry, "a not-covered subject", {"topic", "terms"})
-        topic = check.text(entry, "topic", "a not-covered subject")
-        terms = check.sequence(entry.get("terms", []), entry.line_of("terms"), f"terms of {topic!r}")
-        for position, term in enumerate(terms):
-            if not isinstance(term, str) or not term.strip():
-                check.problem(terms.line_of(position), f"a term of {topic!r} must be text")
-                continue
-            found[claim(term, terms.line_of(position), f"not-covered term:{topic}", False)] = topic
-    return found
-
-
-def _standing(phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    """The phrases that stand, word for word, somewhere in the sequences (one pass over the words)."""
-    longest: dict[str, int] = {}
-    for phrase in phrases:
-        if phrase:
-            longest[phrase[0]] = max(longest.get(phrase[0], 0), len(phrase))
-    found = set()
-    for sequence in sequences:
-        for start, first in enumerate(sequence):
-            for size in range(2, longest.get(first, 0) + 1):
-                if sequence[start : start + size] in phrases:
-                    found.add(sequence[start : start + size])
-    return found

@@ -8,13 +8,14 @@ knows, or a subject the slides do not cover, weighs against answering.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import NamedTuple
 
 from mbcbot.model import Knowledge, Slide
 from mbcbot.slideindex import BECAUSE, covering, holds, indexed, pair, runs
 from mbcbot.spelling import Speller
-from mbcbot.text import stem, stems, words
+from mbcbot.text import Reader, stem, stems, words
 
 UNKNOWN_WEIGHT = 0.9  # a word neither slides nor lexicon know: the question may be about something else
 NOT_COVERED_WEIGHT = 1.6  # a subject the slides do not cover weighs more than any slide word
@@ -42,7 +43,7 @@ class Query(NamedTuple):
     unknown: tuple[str, ...]
     not_covered: tuple[str, ...]
     corrections: tuple[tuple[str, str], ...]
-    bigrams: frozenset[tuple[str, str]]
+    bigrams: frozenset[tuple[str, str]]  # neighbouring asked stems, each pair both ways round
     why: bool = False
     read: tuple[str, ...] = ()  # the stem of every word, in order, before the lexicon's phrases
 
@@ -65,8 +66,10 @@ class Candidate(NamedTuple):
 class Matcher:
     """Ranks the slides of a knowledge base against questions."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, reader: Reader | None = None) -> None:
+        """Index `knowledge`; `reader`, when the one that loaded it, already holds the slides' reading."""
         self.knowledge = knowledge
+        reader = reader or Reader()
         lexicon = knowledge.lexicon
         self._forms = lexicon.forms
         stop = frozenset(phrase[0] for phrase in lexicon.stopwords if len(phrase) == 1)
@@ -76,14 +79,14 @@ class Matcher:
         self._reason_words = frozenset(word for phrase in lexicon.because for word in phrase)  # "happen", "cause"
         everywhere = {pack.id: frozenset(stems(" ".join(pack.subject), lexicon.forms)) for pack in knowledge.packs}
         self._slides = tuple(
-            indexed(slide, order, lexicon.forms, stop, everywhere[slide.pack], lexicon.because)
+            indexed(slide, order, reader, lexicon.forms, stop, everywhere[slide.pack], lexicon.because)
             for order, slide in enumerate(knowledge.slides)
         )
         self._order_of = {(index.slide.pack, index.slide.number): index.order for index in self._slides}
-        postings: dict[str, list[int]] = {}
+        postings: defaultdict[str, list[int]] = defaultdict(list)
         for index in self._slides:
-            for term in sorted(index.terms):
-                postings.setdefault(term, []).append(index.order)
+            for term in index.terms:  # slides in order; the terms' order matters to nothing
+                postings[term].append(index.order)
         self._postings = {term: tuple(orders) for term, orders in postings.items()}
         count = max(1, len(self._slides))
         self._weights = {term: math.log(1 + count / len(orders)) / math.log(1 + count) for term, orders in postings.items()}
@@ -101,7 +104,9 @@ class Matcher:
         for phrase in self._phrases:
             self._starts[phrase[0]] = max(self._starts.get(phrase[0], 0), len(phrase))
         self._words: dict[str, tuple[str, str]] = {}
-        slide_words = {word for s in knowledge.slides for word in words(f"{s.title} {s.text} {' '.join(s.keywords)}")}
+        slide_words = set().union(
+            *(reader.words(text) for s in knowledge.slides for text in (s.title, *s.sentences, *s.keywords))
+        )
         weak = {word for phrase in lexicon.stopwords if len(phrase) == 1 for word in phrase}
         self._speller = Speller(slide_words | lexicon.words, weak)
         self._known_stems = frozenset(stem(lexicon.forms.get(w, w)) for w in self._speller.known)
@@ -125,7 +130,8 @@ class Matcher:
         if why:  # "why does that happen": the words of a reason ask for one, they name no subject
             terms = [(term, share) for term, share in terms if term not in self._reason_words]
         weights: dict[str, float] = {}
-        known, unknown, bigrams = [], [], set()
+        known, unknown = [], []
+        bigrams: set[tuple[str, str]] = set()
         previous = ""
         for term, share in terms:
             if term.startswith("?"):
@@ -136,7 +142,7 @@ class Matcher:
                 if term not in known:
                     known.append(term)
                 if previous:
-                    bigrams.add(pair(previous, term))
+                    bigrams.update(((previous, term), (term, previous)))  # a slide's pairs stand in reading order
                 previous = term
             elif not term.isdigit():
                 weights.setdefault(term, UNKNOWN_WEIGHT)
@@ -218,7 +224,8 @@ class Matcher:
                     boosted |= phrase
             score = held + extra * math.fsum(map(weight, boosted))  # fsum: exact, so no set order can change a tie
             if query.bigrams:
-                score += PHRASE_BONUS * math.fsum([min(weights[a], weights[b]) for a, b in query.bigrams & index.bigrams])
+                shared = {pair(a, b) for a, b in query.bigrams & index.bigrams}  # "a b" and "b a" in one slide: once
+                score += PHRASE_BONUS * math.fsum([min(weights[a], weights[b]) for a, b in shared])
             if context is not None and not names_subject and index.slide == context:
                 score *= CONTEXT_BOOST
             ranked.append((-score, -held, order, Candidate(index.slide, score, held / total, matched, names_subject)))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mbcbot.errors import Problem
-from mbcbot.yamlfile import LineDict, LineList
+from mbcbot.yamlfile import LineDict, LineList, read_yaml
 
 
 class FileCheck:
@@ -18,6 +19,12 @@ class FileCheck:
     def problem(self, line: int, message: str) -> None:
         """Record one problem."""
         self.problems.append(Problem(self.file, line, message))
+
+    def document(self, path: Path) -> LineDict:
+        """The file's top-level mapping; empty, with its problems recorded, when it cannot be read."""
+        data, problems = read_yaml(path)
+        self.problems += problems
+        return self.mapping(data, 1, "the file") if not problems else LineDict()
 
     def mapping(self, value: Any, line: int, what: str) -> LineDict:
         """`value` as a mapping, else an empty one and a problem."""

@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from mbcbot.model import Slide
-from mbcbot.text import stems
+from mbcbot.text import Reader
 
 MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
 BECAUSE = "?because"  # marks a sentence that gives a reason ("That happens because ...")
+_REASON = frozenset({BECAUSE})
 
 
 class SlideIndex(NamedTuple):
@@ -29,23 +30,29 @@ class SlideIndex(NamedTuple):
 def indexed(
     slide: Slide,
     order: int,
+    reader: Reader,
     forms: Mapping[str, str],
     stop: frozenset[str],
     everywhere: frozenset[str],
     because: tuple[tuple[str, ...], ...],
 ) -> SlideIndex:
-    sentence_stems = [stems(sentence, forms) for sentence in slide.sentences]
-    reasons = [any(holds(seq, phrase) for phrase in because) for seq in sentence_stems]
-    keywords = tuple(frozenset(stems(keyword, forms)) for keyword in slide.keywords)
-    subject = frozenset(stems(slide.title, forms)).union(*keywords)
-    content = [[term for term in seq if term not in stop] for seq in sentence_stems]
-    bigrams = frozenset(itertools.starmap(pair, itertools.chain.from_iterable(map(itertools.pairwise, content))))
-    terms = subject.union(everywhere, *sentence_stems)
-    title = frozenset(stems(slide.title, forms))
-    sentence_terms = tuple(
-        frozenset(s) | ({BECAUSE} if reason else set()) for s, reason in zip(sentence_stems, reasons, strict=True)
-    )
-    return SlideIndex(slide, order, terms, subject, keywords, title, sentence_terms, bigrams)
+    sentence_stems = [reader.stems(sentence, forms) for sentence in slide.sentences]
+    sentence_terms = tuple(map(frozenset, sentence_stems))
+    keywords = tuple(frozenset(reader.stems(keyword, forms)) for keyword in slide.keywords)
+    title = frozenset(reader.stems(slide.title, forms))
+    subject = title.union(*keywords)
+    terms = subject.union(everywhere, *sentence_terms)
+    because = tuple(phrase for phrase in because if terms.issuperset(phrase))  # most slides give no reason
+    if because:
+        sentence_terms = tuple(
+            held | _REASON if any(holds(seq, phrase) for phrase in because) else held
+            for seq, held in zip(sentence_stems, sentence_terms, strict=True)
+        )
+    bigrams: set[tuple[str, str]] = set()
+    for seq in sentence_stems:
+        content = itertools.filterfalse(stop.__contains__, seq)
+        bigrams.update(itertools.pairwise(content))  # in reading order: a question's pairs come both ways round
+    return SlideIndex(slide, order, terms, subject, keywords, title, sentence_terms, frozenset(bigrams))
 
 
 def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
@@ -62,7 +69,7 @@ def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
 
 
 def pair(first: str, second: str) -> tuple[str, str]:
-    """Two neighbouring words, in either order ("weight loss" is "lose weight")."""
+    """Two neighbouring words, in either order ("weight loss" is "lose weight"): the same pair both ways round."""
     return (first, second) if first <= second else (second, first)
 
 

@@ -1,0 +1,74 @@
+"""The text functions' fast paths read exactly as their plain definitions do."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mbcbot.text import Reader, normalised, sentences, stems, words
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85", "\u200b", "\ufeff"])
+TEXTS = st.one_of(
+    st.text(),
+    st.lists(st.one_of(st.text(alphabet="abcXYZ.,'+-1", max_size=6), SPACES), max_size=12).map("".join),
+)
+RUNS = settings(max_examples=500, deadline=None)
+
+
+def reference_normalised(text: str) -> str:
+    """The definition: NFKC, control characters as spaces, every run of white space one space, trimmed."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()
+
+
+@RUNS
+@given(TEXTS)
+def test_normalised_is_its_definition(text: str) -> None:
+    assert normalised(text) == reference_normalised(text)
+
+
+@RUNS
+@given(TEXTS)
+def test_normalised_text_stays_as_it_is(text: str) -> None:
+    once = normalised(text)
+    assert normalised(once) == once
+
+
+@RUNS
+@given(st.lists(TEXTS, max_size=8), st.dictionaries(st.sampled_from(["went", "ran", "xy"]), st.sampled_from(["go", "run"])))
+def test_a_reader_reads_as_words_and_stems_do(texts: list[str], forms: dict[str, str]) -> None:
+    reader = Reader()
+    for text in texts + texts:  # the second time from what it remembers
+        assert reader.words(text) == tuple(words(text))
+        assert reader.stems(text, forms) == stems(text, forms)
+        assert reader.stems(text, {}) == stems(text, {})  # other forms: read again
+
+
+def reference_sentences(text: str) -> list[str]:
+    """The definition: split after . ! or ?, where white space (after a closing quote, if any) comes before a capital."""
+    return [part for part in re.split(r"(?<=[.!?])[\"\u201d\u2019]?\s+(?=[\"\u201c\u2018A-Z])", text) if part]
+
+
+@RUNS
+@given(
+    st.lists(
+        st.sampled_from(["a", "B", " ", "  ", ".", "!", "?", '"', "\u201d", "\u2019", "\u201c", "\t", "\n"]), max_size=16
+    ).map("".join)
+)
+def test_sentences_are_their_definition(text: str) -> None:
+    assert sentences(text) == reference_sentences(text)
+
+
+def reference_words(text: str) -> list[str]:
+    """The definition: runs of ASCII letters and digits, lower case, a "+" kept at the end, apostrophes dropped."""
+    return re.findall(r"[a-z0-9]+\+?", re.sub(r"['\u2019\u2018`\u00b4\u02bc]", "", text.lower()))
+
+
+@RUNS
+@given(st.one_of(st.text(), st.text(alphabet=st.characters(max_codepoint=0x7F)), TEXTS))
+def test_words_are_their_definition(text: str) -> None:
+    assert words(text) == reference_words(text)

@@ -1,13 +1,15 @@
-"""The text functions' fast paths read exactly as their plain definitions do."""
+"""The text functions' fast paths, and the lexicon's phrase search, read exactly as their plain definitions do."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mbcbot.lexicon import _standing
 from mbcbot.text import Reader, normalised, sentences, stems, words
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -43,9 +45,9 @@ def test_normalised_text_stays_as_it_is(text: str) -> None:
 def test_a_reader_reads_as_words_and_stems_do(texts: list[str], forms: dict[str, str]) -> None:
     reader = Reader()
     for text in texts + texts:  # the second time from what it remembers
-        assert reader.words(text) == tuple(words(text))
         assert reader.stems(text, forms) == stems(text, forms)
         assert reader.stems(text, {}) == stems(text, {})  # other forms: read again
+    assert reader.words_read == {word for text in texts for word in words(text)}
 
 
 def reference_sentences(text: str) -> list[str]:
@@ -72,3 +74,20 @@ def reference_words(text: str) -> list[str]:
 @given(st.one_of(st.text(), st.text(alphabet=st.characters(max_codepoint=0x7F)), TEXTS))
 def test_words_are_their_definition(text: str) -> None:
     assert words(text) == reference_words(text)
+
+
+def reference_standing(phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """The definition: every phrase found as a run of words in some sequence."""
+    return {p for p in phrases if p and any(s[i : i + len(p)] == p for s in sequences for i in range(len(s)))}
+
+
+WORDS = st.sampled_from(["a", "b", "c", "d"])
+
+
+@RUNS
+@given(st.sets(st.lists(WORDS, max_size=3).map(tuple), max_size=6), st.lists(st.lists(WORDS, max_size=8).map(tuple), max_size=5))
+def test_lexicon_finds_the_phrases_that_stand_in_the_text(
+    phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]]
+) -> None:
+    counts = Counter(word for sequence in sequences for word in sequence)
+    assert _standing(phrases, sequences, counts) == reference_standing(phrases, sequences)

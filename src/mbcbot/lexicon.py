@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,9 @@ def lexicon_from(path: Path, slides: tuple[Slide, ...], reader: Reader) -> tuple
         check.keys(data, "the lexicon", set(), LEXICON_KEYS)
     forms = _forms(data, check)
     sentence_stems = [reader.stems(sentence, forms) for slide in slides for sentence in slide.sentences]
-    sentence_words = set().union(*sentence_stems)
-    slide_stems = sentence_words.union(
+    counts = Counter(itertools.chain.from_iterable(sentence_stems))  # how often each stem stands in the text
+    sentence_words = counts.keys()
+    slide_stems = set(sentence_words).union(
         *(reader.stems(text, forms) for slide in slides for text in (slide.title, *slide.keywords))
     )
     claimed: dict[tuple[str, ...], tuple[str, int]] = {}
@@ -67,7 +70,7 @@ def lexicon_from(path: Path, slides: tuple[Slide, ...], reader: Reader) -> tuple
     not_covered = _not_covered(data, check, claim)
     why = {stems(p, forms) for p in check.texts(data, "why", "the lexicon")}
     because = [(stems(phrase, forms), phrase) for phrase in check.texts(data, "because", "the lexicon")]
-    standing = _standing({key for key, *_ in longer} | {key for key, _ in because}, sentence_stems)
+    standing = _standing({key for key, *_ in longer} | {key for key, _ in because}, sentence_stems, counts)
     for key, line, what, phrase in longer:
         if key in standing:
             check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
@@ -124,19 +127,23 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
     return found
 
 
-def _standing(phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    """The phrases that stand, word for word, somewhere in the sequences."""
-    longest: dict[str, int] = {}
+def _standing(phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]], counts: Mapping[str, int]) -> set[tuple[str, ...]]:
+    """The phrases that stand, word for word, somewhere in the sequences (`counts`: how often each word stands there)."""
+    anchored: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
     for phrase in phrases:
-        if phrase:
-            longest[phrase[0]] = max(longest.get(phrase[0], 0), len(phrase))
+        if phrase and all(word in counts for word in phrase):  # else it stands nowhere
+            offset = min(range(len(phrase)), key=lambda i: counts[phrase[i]])  # looked for by its rarest word
+            anchored.setdefault(phrase[offset], []).append((offset, phrase))
     found = set()
     for sequence in sequences:
-        for first in longest.keys() & sequence:  # most sentences hold no phrase's first word
-            for start in _positions(sequence, first):
-                for size in range(2, longest[first] + 1):
-                    if sequence[start : start + size] in phrases:
-                        found.add(sequence[start : start + size])
+        if anchored.keys().isdisjoint(sequence):  # most sentences hold no phrase's rarest word
+            continue
+        for anchor in anchored.keys() & sequence:
+            for position in _positions(sequence, anchor):
+                for offset, phrase in anchored[anchor]:
+                    start = position - offset
+                    if start >= 0 and sequence[start : start + len(phrase)] == phrase:
+                        found.add(phrase)
     return found
 
 

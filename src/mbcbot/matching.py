@@ -104,11 +104,8 @@ class Matcher:
         for phrase in self._phrases:
             self._starts[phrase[0]] = max(self._starts.get(phrase[0], 0), len(phrase))
         self._words: dict[str, tuple[str, str]] = {}
-        slide_words = set().union(
-            *(reader.words(text) for s in knowledge.slides for text in (s.title, *s.sentences, *s.keywords))
-        )
         weak = {word for phrase in lexicon.stopwords if len(phrase) == 1 for word in phrase}
-        self._speller = Speller(slide_words | lexicon.words, weak)
+        self._speller = Speller(reader.words_read | lexicon.words, weak)  # indexing read every slide word
         self._known_stems = frozenset(stem(lexicon.forms.get(w, w)) for w in self._speller.known)
 
     @property

@@ -71,25 +71,18 @@ def stems(text: str, forms: Mapping[str, str]) -> tuple[str, ...]:
 
 
 class Reader:
-    """Reads the knowledge's texts into words and stems, each distinct text and word once.
+    """Reads the knowledge's slide texts into stems, each distinct text and word once.
 
     One reader serves one load: validation and indexing read the same slide
-    sentences, so the second reading is a lookup. Never given messages: what
-    a person types is not kept.
+    sentences, so the second reading is a lookup. Only slide texts are given
+    to it (never messages: what a person types is not kept), so the words it
+    has read are the slides' words.
     """
 
     def __init__(self) -> None:
-        self._words: dict[str, tuple[str, ...]] = {}
+        self.words_read: set[str] = set()
         self._stems: dict[str, tuple[str, ...]] = {}
         self._table = _StemTable({})
-        self._one_of_each = _Canonical()  # a word said a thousand times is kept once
-
-    def words(self, text: str) -> tuple[str, ...]:
-        """The words of `text`, as `words` reads them."""
-        found = self._words.get(text)
-        if found is None:
-            found = self._words[text] = tuple(map(self._one_of_each.__getitem__, words(text)))
-        return found
 
     def stems(self, text: str, forms: Mapping[str, str]) -> tuple[str, ...]:
         """The stems of `text`, as `stems` reads them."""
@@ -99,16 +92,10 @@ class Reader:
             self._table = _StemTable(forms)
         found = self._stems.get(text)
         if found is None:
-            found = self._stems[text] = tuple(map(self._table.__getitem__, self.words(text)))
+            said = words(text)
+            self.words_read.update(said)
+            found = self._stems[text] = tuple(map(self._table.__getitem__, said))
         return found
-
-
-class _Canonical(dict[str, str]):
-    """Each distinct string, the first one met standing for all that are equal to it."""
-
-    def __missing__(self, text: str) -> str:
-        self[text] = text
-        return text
 
 
 class _StemTable(dict[str, str]):

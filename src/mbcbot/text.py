@@ -80,21 +80,25 @@ class Reader:
     """
 
     def __init__(self) -> None:
-        self.words_read: set[str] = set()
         self._stems: dict[str, tuple[str, ...]] = {}
         self._table = _StemTable({})
+        self._earlier: set[str] = set()  # the words read with other forms
+
+    @property
+    def words_read(self) -> set[str]:
+        """Every distinct word of the texts read so far."""
+        return self._earlier | self._table.keys()
 
     def stems(self, text: str, forms: Mapping[str, str]) -> tuple[str, ...]:
         """The stems of `text`, as `stems` reads them."""
         if forms is not self._table.forms:
             if dict(forms) != dict(self._table.forms):  # other forms: earlier stems do not hold
                 self._stems = {}
+            self._earlier |= self._table.keys()
             self._table = _StemTable(forms)
         found = self._stems.get(text)
         if found is None:
-            said = words(text)
-            self.words_read.update(said)
-            found = self._stems[text] = tuple(map(self._table.__getitem__, said))
+            found = self._stems[text] = tuple(map(self._table.__getitem__, words(text)))
         return found
 
 

@@ -13,11 +13,11 @@ import hmac
 import json
 import re
 import secrets
+from json.encoder import encode_basestring_ascii
 
 from mbcbot.model import Session
 
 VERSION = "1"
-_ENCODER = json.JSONEncoder(separators=(",", ":"))  # made once, not per token
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
@@ -30,12 +30,13 @@ class StateCodec:
     """Signs sessions into tokens and reads them back."""
 
     def __init__(self, secret: str, max_age_seconds: int) -> None:
-        self._key = hashlib.sha256(secret.encode("utf-8")).digest()
+        self._keyed = hmac.new(hashlib.sha256(secret.encode("utf-8")).digest(), digestmod=hashlib.sha256)
         self.max_age = max_age_seconds
 
     def token(self, session: Session, now: float) -> str:
         """The signed token for `session`, issued at `now`."""
-        body = _ENCODER.encode([VERSION, session.pack, session.slide, session.turns, int(now)])
+        pack = encode_basestring_ascii(session.pack)  # the body is what json writes for the list, made directly
+        body = f'["{VERSION}",{pack},{int(session.slide)},{int(session.turns)},{int(now)}]'
         payload = base64.urlsafe_b64encode(body.encode("ascii")).rstrip(b"=").decode("ascii")
         return f"{payload}.{self._signature(payload)}"
 
@@ -56,5 +57,7 @@ class StateCodec:
         return Session(pack=pack, slide=slide, turns=turns) if fresh and valid else None
 
     def _signature(self, payload: str) -> str:
-        digest = hmac.digest(self._key, payload.encode("ascii"), "sha256")
+        signing = self._keyed.copy()  # keyed once: each token only adds its payload
+        signing.update(payload.encode("ascii"))
+        digest = signing.digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -74,8 +74,9 @@ class Matcher:
         self._forms = lexicon.forms
         stop = frozenset(phrase[0] for phrase in lexicon.stopwords if len(phrase) == 1)
         self._stop = stop
-        self._why = lexicon.why
-        self._why_starts = frozenset(phrase[0] for phrase in lexicon.why)
+        self._why: dict[str, list[tuple[str, ...]]] = {}  # a "why" phrase's first word -> the phrases it opens
+        for phrase in sorted(lexicon.why):
+            self._why.setdefault(phrase[0], []).append(phrase)
         self._reason_words = frozenset(word for phrase in lexicon.because for word in phrase)  # "happen", "cause"
         everywhere = {pack.id: frozenset(stems(" ".join(pack.subject), lexicon.forms)) for pack in knowledge.packs}
         self._slides = tuple(
@@ -123,7 +124,7 @@ class Matcher:
                 corrections.append((word, fixed))
             stemmed.append(stemmed_word)
         terms, topics = self._rewritten(stemmed)
-        why = not self._why_starts.isdisjoint(stemmed) and any(holds(stemmed, phrase) for phrase in self._why)
+        why = any(holds(stemmed, phrase) for first in self._why.keys() & stemmed for phrase in self._why[first])
         if why:  # "why does that happen": the words of a reason ask for one, they name no subject
             terms = [(term, share) for term, share in terms if term not in self._reason_words]
         weights: dict[str, float] = {}

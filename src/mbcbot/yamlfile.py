@@ -82,7 +82,7 @@ def _fill_mapping(data: LineDict, node: yaml.Node, build: Callable[..., Any]) ->
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
         key = build(key_node, deep=True)
-        if not isinstance(key, Hashable) or isinstance(key, (list, dict)):
+        if type(key) is not str and (not isinstance(key, Hashable) or isinstance(key, (list, dict))):
             raise _Refused(line, "a key must be a plain value")
         if key in data:
             raise _Refused(line, f"duplicate key {key!r} (first on line {data.lines[key]})")

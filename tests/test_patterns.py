@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mbcbot.bot import Bot
-from mbcbot.patterns import beginnings, either, first_letters, word_starts
+from mbcbot.patterns import _word_starts, beginnings, either, first_letters, word_starts
 
 WORDS = st.sampled_from(
     [
@@ -90,3 +90,9 @@ def test_word_starts_handles_empty_and_odd_patterns() -> None:
     assert not word_starts([]).search("anything")
     odd = word_starts([r"(?:x|)y", r"\bab", r"[a-c]d"])
     assert odd.search("zz y") and odd.search("ab") and odd.search("cd")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(), st.lists(WORDS, max_size=8).map(" ".join), st.text(alphabet="ab1 \t.é")))
+def test_word_starts_are_where_words_begin(text: str) -> None:
+    assert list(_word_starts(text)) == [m.start() for m in re.finditer(r"(?<!\w)\w", text)]

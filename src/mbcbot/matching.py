@@ -101,9 +101,10 @@ class Matcher:
             self._phrases[phrase] = ("synonym", target)
         for phrase, topic in lexicon.not_covered.items():
             self._phrases[phrase] = ("not_covered", (topic,))
-        self._starts: dict[str, int] = {}
+        sizes: dict[str, set[int]] = {}
         for phrase in self._phrases:
-            self._starts[phrase[0]] = max(self._starts.get(phrase[0], 0), len(phrase))
+            sizes.setdefault(phrase[0], set()).add(len(phrase))
+        self._sizes = {first: tuple(sorted(found, reverse=True)) for first, found in sizes.items()}  # longest first
         self._words: dict[str, tuple[str, str]] = {}
         weak = {word for phrase in lexicon.stopwords if len(phrase) == 1 for word in phrase}
         self._speller = Speller(reader.words_read | lexicon.words, weak)  # indexing read every slide word
@@ -181,8 +182,9 @@ class Matcher:
         topics: list[str] = []
         position = 0
         while position < len(stemmed):
-            longest = self._starts.get(stemmed[position], 0)
-            for size in range(min(longest, len(stemmed) - position), 0, -1):
+            # The lengths of the phrases this word opens, longest first. Near the end a slice can be shorter
+            # than `size`; what it finds is then the rest of the message, as the shorter size would find it.
+            for size in self._sizes.get(stemmed[position], ()):
                 action = self._phrases.get(tuple(stemmed[position : position + size]))
                 if action is not None:
                     break

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from mbcbot.model import FrozenMap
 
 NEVER = "(?!)"  # a pattern that matches nothing
 _WORD_START = re.compile(r"(?<!\w)\w")  # where a word begins: the only places a filed pattern is tried
+_PLAIN = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")  # text as the dialogue searches it: words and single spaces
 
 
 def either(patterns: Iterable[str]) -> str:
@@ -36,14 +37,26 @@ class WordStarts(NamedTuple):
         """Whether any of the patterns is found in `text`."""
         if self.anywhere is not None and self.anywhere.search(text):
             return True
-        starts = self.starts
-        for word in _WORD_START.finditer(text):
-            at = word.start()
-            for key in (text[at : at + 2], text[at]):
-                pattern = starts.get(key)
-                if pattern is not None and pattern.match(text, at):
-                    return True
+        get = self.starts.get
+        for at in _word_starts(text):
+            pattern = get(text[at : at + 2])
+            if pattern is not None and pattern.match(text, at):
+                return True
+            pattern = get(text[at])
+            if pattern is not None and pattern.match(text, at):
+                return True
         return False
+
+
+def _word_starts(text: str) -> Iterator[int]:
+    """Where the words of `text` begin (plain text, words between single spaces, is read without a regex)."""
+    if _PLAIN.fullmatch(text) is None:
+        yield from (word.start() for word in _WORD_START.finditer(text))
+        return
+    at = 0
+    for word in text.split(" "):
+        yield at
+        at += len(word) + 1
 
 
 def word_starts(patterns: Iterable[str]) -> WordStarts:

@@ -229,7 +229,7 @@ class Matcher:
             if context is not None and not names_subject and index.slide == context:
                 score *= CONTEXT_BOOST
             ranked.append((-score, -held, order, Candidate(index.slide, score, held / total, matched, names_subject)))
-        ranked.sort(key=lambda row: row[:3])
+        ranked.sort()  # slide order is unique, so rows never compare their candidates
         return [row[3] for row in ranked]
 
     def _candidates(self, known: tuple[str, ...]) -> set[int]:

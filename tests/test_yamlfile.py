@@ -19,6 +19,7 @@ DOCUMENTS = [
     "- first\n- second: 2\n  third: [3]\n- - nested\n",
     "just text\n",
     "3\n",
+    "empty: ''\nnothing:\ntext: \"R&D, *not* an alias\"\nint: !!int '12'\nstr: !!str 12\n",
 ]
 
 
@@ -67,6 +68,11 @@ def test_every_mapping_and_list_knows_its_lines(tmp_path: Path) -> None:
         ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first on line 1)"),
         ("? [1, 2]\n: x\n", 1, "a key must be a plain value"),
         ("when: 2022-81-19\n", 1, "'2022-81-19' is not a valid value"),
+        ("a: 1\nb: !!map [1, 2]\n", 2, "YAML syntax error: expected a mapping node, but found sequence"),
+        ("a: 1\nb: !!seq {x: 1}\n", 2, "YAML syntax error: expected a sequence node, but found mapping"),
+        ("a: !!str {x: 1}\n", 1, "YAML syntax error: expected a scalar node, but found mapping"),
+        ("a: !!str [x]\n", 1, "YAML syntax error: expected a scalar node, but found sequence"),
+        ("a: &x text\nb: *x\n", 1, "YAML aliases (*name) are not allowed here"),
     ],
 )
 def test_what_is_refused_names_its_line(tmp_path: Path, text: str, line: int, message: str) -> None:

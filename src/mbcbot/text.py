@@ -1,4 +1,4 @@
-"""Pure text functions: normalise, plain form, words, stems, sentences."""
+"""Text functions (normalise, plain form, words, stems, sentences) and the Reader that reads slide texts once a load."""
 
 from __future__ import annotations
 

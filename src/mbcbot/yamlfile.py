@@ -56,6 +56,16 @@ class _Refused(Exception):
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The tag PyYAML's resolver gives, for a loader without path resolvers, without its per-call lists."""
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, pattern in _IMPLICIT.get(value[:1], _ANY_START):
+                    if pattern.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects:
             raise _Refused(node.start_mark.line + 1, "YAML aliases (*name) are not allowed here")
@@ -65,16 +75,30 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
             raise _Refused(node.start_mark.line + 1, f"{node.value!r} is not a valid value ({error})") from None
 
 
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[LineDict]:
+_ANY_START = tuple(_BaseLoader.yaml_implicit_resolvers.get(None, []))
+_IMPLICIT = {  # a scalar's first character ("" when empty) -> the implicit tags it may have, in the resolver's order
+    start: tuple(found) + _ANY_START for start, found in _BaseLoader.yaml_implicit_resolvers.items() if start is not None
+}
+
+
+def _mapping(loader: _Loader, node: yaml.Node) -> Iterator[LineDict]:
+    _expect(node, yaml.MappingNode, "mapping")  # "!!map [1, 2]" is refused as the safe loader refuses it
     data = LineDict()
     yield data
     _fill_mapping(data, node, loader.construct_object)
 
 
-def _sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterator[LineList]:
+def _sequence(loader: _Loader, node: yaml.Node) -> Iterator[LineList]:
+    _expect(node, yaml.SequenceNode, "sequence")
     data = LineList()
     yield data
     _fill_sequence(data, node, loader.construct_object)
+
+
+def _expect(node: yaml.Node, kind: type[yaml.Node], name: str) -> None:
+    if not isinstance(node, kind):
+        found = type(node).__name__.removesuffix("Node").lower()
+        raise yaml.constructor.ConstructorError(None, None, f"expected a {name} node, but found {found}", node.start_mark)
 
 
 def _fill_mapping(data: LineDict, node: yaml.Node, build: Callable[..., Any]) -> None:
@@ -102,36 +126,40 @@ _Loader.add_constructor(_SEQ, _sequence)
 
 
 class _Builder:
-    """Builds a composed document: plain text, whole numbers, mappings and lists here, anything else by the loader.
+    """Builds a composed document: text, whole numbers, mappings and lists here, anything else by the loader.
 
     The same values as `loader.construct_document`, a few times faster on large packs.
     """
 
-    def __init__(self, loader: _Loader) -> None:
+    def __init__(self, loader: _Loader, anchored: bool) -> None:
         self._loader = loader
-        self._seen = loader.constructed_objects  # a node met twice is an alias, refused as the loader refuses it
+        # A node met twice is an alias, refused as the loader refuses it; with no anchor there can be none.
+        self._seen: dict[yaml.Node, Any] | None = loader.constructed_objects if anchored else None
 
     def build(self, node: yaml.Node, deep: bool = True) -> Any:
         """The value of `node` and everything below it."""
-        if node in self._seen:
+        seen, tag, kind = self._seen, node.tag, type(node)
+        if seen is not None and node in seen:
             raise _Refused(node.start_mark.line + 1, "YAML aliases (*name) are not allowed here")
-        tag = node.tag
-        if tag == _STR:
-            self._seen[node] = None
-            return node.value
-        if tag == _MAP:
-            self._seen[node] = mapping = LineDict()
-            _fill_mapping(mapping, node, self.build)
-            return mapping
-        if tag == _SEQ:
-            self._seen[node] = sequence = LineList()
-            _fill_sequence(sequence, node, self.build)
-            return sequence
-        value = node.value
-        if tag == _INT and value.isdecimal() and value.isascii() and (value[0] != "0" or value == "0"):
-            self._seen[node] = None
-            return int(value)  # YAML reads other forms ("012", "0x1f", "1_000") its own way
-        return self._loader.construct_object(node, deep=True)
+        if kind is yaml.ScalarNode:
+            value = node.value
+            if tag == _STR:
+                found: Any = value
+            elif tag == _INT and value.isdecimal() and value.isascii() and (value[0] != "0" or value == "0"):
+                found = int(value)  # YAML reads other forms ("012", "0x1f", "1_000") its own way
+            else:
+                return self._loader.construct_object(node, deep=True)
+        elif tag == _MAP and kind is yaml.MappingNode:
+            found = LineDict()
+            _fill_mapping(found, node, self.build)
+        elif tag == _SEQ and kind is yaml.SequenceNode:
+            found = LineList()
+            _fill_sequence(found, node, self.build)
+        else:
+            return self._loader.construct_object(node, deep=True)
+        if seen is not None:
+            seen[node] = found
+        return found
 
 
 def shown(path: Path) -> str:
@@ -161,7 +189,7 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
-            return (None if root is None else _Builder(loader).build(root)), []
+            return (None if root is None else _Builder(loader, anchored="&" in text).build(root)), []
         finally:
             loader.constructed_objects.clear()  # the node tree goes now, even while the collector is paused
             loader.dispose()

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import pytest
 
 pytest.importorskip("fastapi")
-import httpx
+import httpx2 as httpx
 from fastapi.testclient import TestClient
 
 from mbcbot import console

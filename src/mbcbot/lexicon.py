@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +23,8 @@ def lexicon_from(path: Path, slides: tuple[Slide, ...], reader: Reader) -> tuple
         check.keys(data, "the lexicon", set(), LEXICON_KEYS)
     forms = _forms(data, check)
     sentence_stems = [reader.stems(sentence, forms) for slide in slides for sentence in slide.sentences]
-    counts = Counter(itertools.chain.from_iterable(sentence_stems))  # how often each stem stands in the text
-    sentence_words = counts.keys()
-    slide_stems = set(sentence_words).union(
+    sentence_words = set().union(*sentence_stems)
+    slide_stems = sentence_words.union(
         *(reader.stems(text, forms) for slide in slides for text in (slide.title, *slide.keywords))
     )
     claimed: dict[tuple[str, ...], tuple[str, int]] = {}
@@ -70,7 +67,7 @@ def lexicon_from(path: Path, slides: tuple[Slide, ...], reader: Reader) -> tuple
     not_covered = _not_covered(data, check, claim)
     why = {stems(p, forms) for p in check.texts(data, "why", "the lexicon")}
     because = [(stems(phrase, forms), phrase) for phrase in check.texts(data, "because", "the lexicon")]
-    standing = _standing({key for key, *_ in longer} | {key for key, _ in because}, sentence_stems, counts)
+    standing = _standing({key for key, *_ in longer} | {key for key, _ in because}, sentence_stems, sentence_words)
     for key, line, what, phrase in longer:
         if key in standing:
             check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
@@ -127,16 +124,16 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
     return found
 
 
-def _standing(phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]], counts: Mapping[str, int]) -> set[tuple[str, ...]]:
-    """The phrases that stand, word for word, somewhere in the sequences (`counts`: how often each word stands there)."""
+def _standing(phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]], held: set[str]) -> set[tuple[str, ...]]:
+    """The phrases that stand, word for word, somewhere in the sequences (which hold the words `held`)."""
     anchored: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
     for phrase in phrases:
-        if phrase and all(word in counts for word in phrase):  # else it stands nowhere
-            offset = min(range(len(phrase)), key=lambda i: counts[phrase[i]])  # looked for by its rarest word
+        if phrase and held.issuperset(phrase):  # else it stands nowhere
+            offset = max(range(len(phrase)), key=lambda i: len(phrase[i]))  # its longest word, most often its rarest
             anchored.setdefault(phrase[offset], []).append((offset, phrase))
     found = set()
     for sequence in sequences:
-        if anchored.keys().isdisjoint(sequence):  # most sentences hold no phrase's rarest word
+        if anchored.keys().isdisjoint(sequence):  # most sentences hold no phrase's longest word
             continue
         for anchor in anchored.keys() & sequence:
             for position in _positions(sequence, anchor):

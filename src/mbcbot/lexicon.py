@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from mbcbot.text import Reader, stems, words
 from mbcbot.yamlfile import LineDict, shown
 
 LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered", "why", "because"}
+RARITY_SAMPLE = 2_000  # sentences counted to tell a phrase's rarest word: enough to know "the" from "jaundice"
 
 
 def lexicon_from(path: Path, slides: tuple[Slide, ...], reader: Reader) -> tuple[Lexicon, list[Problem]]:
@@ -126,14 +129,15 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
 
 def _standing(phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]], held: set[str]) -> set[tuple[str, ...]]:
     """The phrases that stand, word for word, somewhere in the sequences (which hold the words `held`)."""
+    seen = Counter(itertools.chain.from_iterable(sequences[:RARITY_SAMPLE]))  # how common each word is, roughly
     anchored: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
     for phrase in phrases:
         if phrase and held.issuperset(phrase):  # else it stands nowhere
-            offset = max(range(len(phrase)), key=lambda i: len(phrase[i]))  # its longest word, most often its rarest
+            offset = min(range(len(phrase)), key=lambda i: seen[phrase[i]])  # looked for by its rarest word
             anchored.setdefault(phrase[offset], []).append((offset, phrase))
     found = set()
     for sequence in sequences:
-        if anchored.keys().isdisjoint(sequence):  # most sentences hold no phrase's longest word
+        if anchored.keys().isdisjoint(sequence):  # most sentences hold no phrase's rarest word
             continue
         for anchor in anchored.keys() & sequence:
             for position in _positions(sequence, anchor):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mbcbot.conversation import conversation_from
 from mbcbot.errors import KnowledgeError, Problem
+from mbcbot.forked import mapped
 from mbcbot.lexicon import lexicon_from
 from mbcbot.model import FrozenMap, Knowledge, Pack, Review, Slide
 from mbcbot.review import STAMP_FILE, pack_digest, slide_digest
@@ -24,6 +25,7 @@ SLIDE_KEYS = {"number", "id", "title", "text"}
 SLIDE_OPTIONAL = {"image", "keywords", "samples"}
 _DIGEST = re.compile(r"[0-9a-f]{64}")  # a slide digest as `mbcbot stamp` writes it
 DEFAULT_ORDER = 100  # packs without an order follow those with one, by folder name
+SHARE_FROM_BYTES = 1_000_000  # slides.yaml in all from which a second process reads half the packs (about 1,300 slides)
 
 
 def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
@@ -35,8 +37,9 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
         raise KnowledgeError([Problem(shown(root), 1, "knowledge folder not found")])
     problems: list[Problem] = []
     packs = []
-    for folder in sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file()):
-        pack, found = _pack(folder)
+    folders = sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file())
+    sizes = [_size(folder / "slides.yaml") for folder in folders]
+    for pack, found in mapped(_pack, folders, sizes, SHARE_FROM_BYTES):  # large knowledge: two cores read it
         packs.append(pack)
         problems += found
     packs.sort(key=lambda pack: pack.order)  # stable: equal orders keep folder order
@@ -51,6 +54,13 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(str(root), tuple(packs), lexicon, conversation)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _pack(folder: Path) -> tuple[Pack, list[Problem]]:

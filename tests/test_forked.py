@@ -1,0 +1,89 @@
+"""Half of a large load read by a forked child gives exactly what one process reads.
+
+A child is forked only where no other thread runs. Tests in this process may
+have left threads behind, so the forking cases run in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from knowledge_edits import PACK, copy_knowledge
+from mbcbot import forked
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child is forked on Linux only")
+
+CHECKS = """
+import sys
+from pathlib import Path
+from mbcbot import forked, knowledge
+from mbcbot.errors import KnowledgeError
+
+def square(number):
+    return number * number
+
+def refuse_seven(number):
+    if number == 7:
+        raise ValueError("seven")
+    return number
+
+assert forked.can_fork(), "another thread runs in a fresh interpreter"
+items = list(range(11))
+assert forked.mapped(square, items, [1] * 11, share_from=0) == [n * n for n in items]
+try:
+    forked.mapped(refuse_seven, items, [1] * 11, share_from=0)
+    raise AssertionError("no error")
+except ValueError as error:
+    assert str(error) == "seven"
+
+def loaded(folder, share_from):
+    knowledge.SHARE_FROM_BYTES = share_from
+    try:
+        return knowledge.load_knowledge(Path(folder))
+    except KnowledgeError as error:
+        return [(problem.file.split("/")[-2:], problem.line, problem.message) for problem in error.problems]
+
+for folder in sys.argv[1:]:
+    alone, shared = loaded(folder, 10**12), loaded(folder, 0)
+    assert shared == alone, (shared, alone)
+    print(folder.split("/")[-1], "problems" if isinstance(shared, list) else "loaded", len(shared.packs if not isinstance(shared, list) else shared))
+"""
+
+
+def _three_packs(folder: Path) -> Path:
+    """The real knowledge with two more copies of its pack under other ids (the review stamp still holds)."""
+    copy_knowledge(folder)
+    for copy in ("copy-a", "copy-b"):
+        shutil.copytree(folder / PACK, folder / copy)
+        meta = folder / copy / "pack.yaml"
+        meta.write_text(re.sub(r"(?m)^id: .*$", f"id: {copy}", meta.read_text(encoding="utf-8")), encoding="utf-8")
+    return folder
+
+
+def test_a_child_reads_half_and_the_result_is_the_same(tmp_path: Path) -> None:
+    good = _three_packs(tmp_path / "good")
+    changed = _three_packs(tmp_path / "changed")
+    slides = changed / "copy-b" / "slides.yaml"  # a problem found by the child is reported as the parent finds it
+    slides.write_text(slides.read_text(encoding="utf-8").replace("text: ", "text: Changed. ", 1), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", CHECKS, str(good), str(changed)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == ["good loaded 3", "changed problems 1"]
+
+
+def test_no_child_while_other_threads_run() -> None:
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        assert not forked.can_fork()
+        assert forked.mapped(abs, [-1, 2, -3], [1, 1, 1], share_from=0) == [1, 2, 3]
+    finally:
+        stop.set()
+        waiting.join()

@@ -183,6 +183,7 @@ def measure(size: int, args: argparse.Namespace, scratch: Path) -> dict[str, Any
         if result["load"] > args.timeout / 4:  # slow enough that one run tells the story
             break
     row["load"] = statistics.median(r["load"] for r in uncached)
+    row["load_best"] = min(r["load"] for r in uncached)  # the least disturbed by other tenants of the machine
     row["load_runs"] = len(uncached)
     row["rss_uncached"] = max(r["rss_mb"] for r in uncached)
     row["own"], row["asked"] = uncached[0]["own"], uncached[0]["asked"]
@@ -214,7 +215,9 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> list[str]:
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} with `python benchmarks/growth.py`; synthetic packs by `benchmarks/synthetic.py` "
         f"(seed fixed, pseudo-word prose, at most 1,000 slides a pack because a slides.yaml over 2 MB is refused). "
-        f"Loads: fresh subprocess, median of {args.runs} unless noted; latency: in-process, {args.rounds} rounds.",
+        f"Loads: fresh subprocess, median of {args.runs} unless noted (without the cache, the best of them too); "
+        f"latency: in-process, {args.rounds} rounds. Generating and stamping is fixed work: it shows how busy the "
+        "shared machine was during the run.",
         "",
         "| slides (packs) | generate + stamp | load, no cache | first load, fills cache | load from cache "
         "| peak RSS no cache / cached | reply p50 / p99 | answered from the asked slide |",
@@ -225,7 +228,7 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> list[str]:
         if row.get("over"):
             lines.append(f"| {label} | {_seconds(row['generated'])} | over {args.timeout:.0f} s | | | | | |")
             continue
-        runs = "" if row["load_runs"] == args.runs else f" ({row['load_runs']} run)"
+        runs = f" (best {_seconds(row['load_best'])})" if row["load_runs"] == args.runs else f" ({row['load_runs']} run)"
         latency = f"{row['p50']:.3f} / {row['p99']:.3f} ms ({row['messages']} msgs)" if "p50" in row else "n/a"
         rss = f"{row['rss_uncached']:.0f} / {row.get('rss_cached', float('nan')):.0f} MB"
         lines.append(
@@ -256,7 +259,8 @@ def targets(row: dict[str, Any] | None) -> list[str]:
             lines.append(f"- {name}: not measured (target <= {target:g} {unit})")
             continue
         verdict = "met" if value <= target else f"**MISSED** ({value / target:.1f}x the target)"
-        lines.append(f"- {name}: {value:,.3f} {unit} against <= {target:g} {unit}: {verdict}")
+        best = f" (best of {row['load_runs']}: {row['load_best']:,.3f} s)" if name == "load, no cache" else ""
+        lines.append(f"- {name}: {value:,.3f} {unit}{best} against <= {target:g} {unit}: {verdict}")
     return [*lines, ""]
 
 

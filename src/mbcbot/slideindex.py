@@ -48,11 +48,10 @@ def indexed(
             held | _REASON if any(holds(seq, phrase) for phrase in because) else held
             for seq, held in zip(sentence_stems, sentence_terms, strict=True)
         )
-    bigrams: set[tuple[str, str]] = set()
-    for seq in sentence_stems:
-        content = itertools.filterfalse(stop.__contains__, seq)
-        bigrams.update(itertools.pairwise(content))  # in reading order: a question's pairs come both ways round
-    return SlideIndex(slide, order, terms, subject, keywords, title, sentence_terms, frozenset(bigrams))
+    # Neighbouring content words, in reading order (a question's pairs come both ways round).
+    contents = (itertools.filterfalse(stop.__contains__, seq) for seq in sentence_stems)
+    bigrams = frozenset(itertools.chain.from_iterable(map(itertools.pairwise, contents)))
+    return SlideIndex(slide, order, terms, subject, keywords, title, sentence_terms, bigrams)
 
 
 def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:

@@ -24,7 +24,10 @@ CHECKS = """
 import sys
 from pathlib import Path
 from mbcbot import forked, knowledge
+from mbcbot.bot import Bot
 from mbcbot.errors import KnowledgeError
+from mbcbot.matching import Matcher
+from mbcbot.text import Reader
 
 def square(number):
     return number * number
@@ -45,14 +48,20 @@ except ValueError as error:
 
 def loaded(folder, share_from):
     knowledge.SHARE_FROM_BYTES = share_from
+    reader = Reader()
     try:
-        return knowledge.load_knowledge(Path(folder))
+        return knowledge.load_knowledge(Path(folder), reader), reader
     except KnowledgeError as error:
-        return [(problem.file.split("/")[-2:], problem.line, problem.message) for problem in error.problems]
+        return [(problem.file.split("/")[-2:], problem.line, problem.message) for problem in error.problems], None
 
+ASKED = ["what happens if it spreads to the liver", "bone pain", "lymf nodes", "can it cause seizures", "jaundice"]
 for folder in sys.argv[1:]:
-    alone, shared = loaded(folder, 10**12), loaded(folder, 0)
+    (alone, read_alone), (shared, read_shared) = loaded(folder, 10**12), loaded(folder, 0)
     assert shared == alone, (shared, alone)
+    if read_shared is not None:  # and what is made of it: the same vocabulary and replies
+        assert read_shared.words_read == read_alone.words_read
+        bots = [Bot(k, None, Matcher(k, r)) for k, r in ((alone, read_alone), (shared, read_shared))]
+        assert [bots[0].reply(m)[0] for m in ASKED] == [bots[1].reply(m)[0] for m in ASKED]
     print(folder.split("/")[-1], "problems" if isinstance(shared, list) else "loaded", len(shared.packs if not isinstance(shared, list) else shared))
 """
 

@@ -21,6 +21,7 @@ from mbcbot import forked
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child is forked on Linux only")
 
 CHECKS = """
+import os
 import sys
 from pathlib import Path
 from mbcbot import forked, knowledge
@@ -32,19 +33,25 @@ from mbcbot.text import Reader
 def square(number):
     return number * number
 
-def refuse_seven(number):
-    if number == 7:
-        raise ValueError("seven")
+def refuse(number, refused):
+    if number == refused:
+        raise ValueError(str(refused))
     return number
 
 assert forked.can_fork(), "another thread runs in a fresh interpreter"
 items = list(range(11))
 assert forked.mapped(square, items, [1] * 11, share_from=0) == [n * n for n in items]
-try:
-    forked.mapped(refuse_seven, items, [1] * 11, share_from=0)
-    raise AssertionError("no error")
-except ValueError as error:
-    assert str(error) == "seven"
+for refused in (7, 2):  # in the child's half, then in the parent's
+    try:
+        forked.mapped(lambda n: refuse(n, refused), items, [1] * 11, share_from=0)
+        raise AssertionError("no error")
+    except ValueError as error:
+        assert str(error) == str(refused)
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        raise AssertionError("a child was left behind")
+    except ChildProcessError:
+        pass
 
 def loaded(folder, share_from):
     knowledge.SHARE_FROM_BYTES = share_from

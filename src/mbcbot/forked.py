@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -35,25 +36,33 @@ def mapped(work: Callable[[Item], Result], items: Sequence[Item], sizes: Sequenc
     half, done = 0, 0
     while half < len(items) - 1 and done < total / 2:  # the parent keeps the first half of the work
         done, half = done + sizes[half], half + 1
+    reading, writing = os.pipe()
     try:
-        reading, writing = os.pipe()
         child = os.fork()
     except OSError:
+        os.close(reading)
+        os.close(writing)
         return [work(item) for item in items]
     if child == 0:  # the child: work out the second half, send it, and leave without running any cleanup
         status = 1
         try:
             os.close(reading)
-            with os.fdopen(writing, "wb") as pipe:
-                pickle.dump([work(item) for item in items[half:]], pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(writing, "wb") as out:
+                pickle.dump([work(item) for item in items[half:]], out, protocol=pickle.HIGHEST_PROTOCOL)
             status = 0
         finally:
             os._exit(status)
     os.close(writing)
-    first = [work(item) for item in items[:half]]
-    with os.fdopen(reading, "rb") as pipe:
-        sent = pipe.read()
-    _, status = os.waitpid(child, 0)
+    back = os.fdopen(reading, "rb")
+    try:
+        first = [work(item) for item in items[:half]]
+        sent = back.read()
+    except BaseException:  # the parent's half failed, or was interrupted: the child is stopped, not waited for
+        os.kill(child, signal.SIGKILL)
+        raise
+    finally:
+        back.close()
+        status = os.waitpid(child, 0)[1]
     if status == 0:
         try:
             second = pickle.loads(sent)  # sent by our own child, over our own pipe

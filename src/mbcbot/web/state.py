@@ -13,11 +13,11 @@ import hmac
 import json
 import re
 import secrets
-from json.encoder import encode_basestring_ascii
 
 from mbcbot.model import Session
 
 VERSION = "1"
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # made once, not per token
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
@@ -35,8 +35,7 @@ class StateCodec:
 
     def token(self, session: Session, now: float) -> str:
         """The signed token for `session`, issued at `now`."""
-        pack = encode_basestring_ascii(session.pack)  # the body is what json writes for the list, made directly
-        body = f'["{VERSION}",{pack},{int(session.slide)},{int(session.turns)},{int(now)}]'
+        body = _ENCODER.encode([VERSION, session.pack, session.slide, session.turns, int(now)])
         payload = base64.urlsafe_b64encode(body.encode("ascii")).rstrip(b"=").decode("ascii")
         return f"{payload}.{self._signature(payload)}"
 

@@ -33,20 +33,23 @@ from mbcbot.text import Reader
 def square(number):
     return number * number
 
-def refuse(number, refused):
-    if number == refused:
-        raise ValueError(str(refused))
-    return number
+def refused(at):
+    def work(number):
+        if number == at:
+            raise ValueError(str(at))
+        return number
+    return work
 
 assert forked.can_fork(), "another thread runs in a fresh interpreter"
 items = list(range(11))
-assert forked.mapped(square, items, [1] * 11, share_from=0) == [n * n for n in items]
-for refused in (7, 2):  # in the child's half, then in the parent's
+assert forked.mapped(square, items, [1] * 11, 0, lambda: "meanwhile") == ([n * n for n in items], "meanwhile")
+# An error in the child's half, in the parent's, or in what the parent does meanwhile
+for work, meanwhile, error in ((refused(7), str, "7"), (refused(2), str, "2"), (abs, lambda: refused(0)(0), "0")):
     try:
-        forked.mapped(lambda n: refuse(n, refused), items, [1] * 11, share_from=0)
+        forked.mapped(work, items, [1] * 11, 0, meanwhile)
         raise AssertionError("no error")
-    except ValueError as error:
-        assert str(error) == str(refused)
+    except ValueError as raised:
+        assert str(raised) == error
     try:
         os.waitpid(-1, os.WNOHANG)
         raise AssertionError("a child was left behind")
@@ -99,7 +102,7 @@ def test_no_child_while_other_threads_run() -> None:
     waiting.start()
     try:
         assert not forked.can_fork()
-        assert forked.mapped(abs, [-1, 2, -3], [1, 1, 1], share_from=0) == [1, 2, 3]
+        assert forked.mapped(abs, [-1, 2, -3], [1, 1, 1], 0, lambda: 4) == ([1, 2, 3], 4)
     finally:
         stop.set()
         waiting.join()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mbcbot.yamlfile import LineDict, LineList, read_yaml
 
@@ -81,3 +83,18 @@ def test_what_is_refused_names_its_line(tmp_path: Path, text: str, line: int, me
     value, problems = read_yaml(path)
     assert value is None and len(problems) == 1
     assert problems[0].line == line and problems[0].message.startswith(message)
+
+
+def _only_blanks_and_comments(text: str) -> bool:
+    """The definition of an empty file: every line, by any line break, blank or a comment."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(["#", "a", " ", "\t", "\n", "\r", "\x0b", "\x85", "\u2028", "\u3000", ":"]), max_size=12))
+def test_a_file_is_empty_when_only_blanks_and_comments_stand_in_it(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    path = tmp_path_factory.mktemp("empty") / "doc.yaml"
+    path.write_bytes(text.encode("utf-8"))
+    _, problems = read_yaml(path)
+    empty = [problem for problem in problems if problem.message == "file is empty"]
+    assert bool(empty) == _only_blanks_and_comments(text)

@@ -5,7 +5,8 @@ second core can read half of the packs at the same time. The child computes
 its half, sends it back pickled over a pipe and exits. Where forking is not
 safe or not possible (other threads running, not Linux), or whatever goes
 wrong in the child, the parent does that half itself: the result is always
-exactly `[work(item) for item in items]`.
+exactly `[work(item) for item in items]`. Other work the parent has (`meanwhile`) is done while
+the child finishes its half.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+Other = TypeVar("Other")
 
 
 def can_fork() -> bool:
@@ -27,12 +29,14 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
 
 
-def mapped(work: Callable[[Item], Result], items: Sequence[Item], sizes: Sequence[int], share_from: int) -> list[Result]:
-    """`[work(item) for item in items]`; from `share_from` in all `sizes`, the items after the first half are
-    worked out by a forked child."""
+def mapped(
+    work: Callable[[Item], Result], items: Sequence[Item], sizes: Sequence[int], share_from: int, meanwhile: Callable[[], Other]
+) -> tuple[list[Result], Other]:
+    """`[work(item) for item in items]` and `meanwhile()`; from `share_from` in all `sizes`, the items after the
+    first half are worked out by a forked child, and `meanwhile()` here while it does."""
     total = sum(sizes)
     if total < share_from or len(items) < 2 or not can_fork():
-        return [work(item) for item in items]
+        return [work(item) for item in items], meanwhile()
     half, done = 0, 0
     while half < len(items) - 1 and done < total / 2:  # the parent keeps the first half of the work
         done, half = done + sizes[half], half + 1
@@ -42,7 +46,7 @@ def mapped(work: Callable[[Item], Result], items: Sequence[Item], sizes: Sequenc
     except OSError:
         os.close(reading)
         os.close(writing)
-        return [work(item) for item in items]
+        return [work(item) for item in items], meanwhile()
     if child == 0:  # the child: work out the second half, send it, and leave without running any cleanup
         status = 1
         try:
@@ -56,6 +60,7 @@ def mapped(work: Callable[[Item], Result], items: Sequence[Item], sizes: Sequenc
     back = os.fdopen(reading, "rb")
     try:
         first = [work(item) for item in items[:half]]
+        other = meanwhile()
         sent = back.read()
     except BaseException:  # the parent's half failed, or was interrupted: the child is stopped, not waited for
         os.kill(child, signal.SIGKILL)
@@ -67,7 +72,7 @@ def mapped(work: Callable[[Item], Result], items: Sequence[Item], sizes: Sequenc
         try:
             second = pickle.loads(sent)  # sent by our own child, over our own pipe
             if isinstance(second, list) and len(second) == len(items) - half:
-                return first + second
+                return first + second, other
         except Exception:  # a child that failed half way: its half is done here
             pass
-    return first + [work(item) for item in items[half:]]
+    return first + [work(item) for item in items[half:]], other

@@ -13,11 +13,11 @@ from pathlib import Path
 from mbcbot.conversation import conversation_from
 from mbcbot.errors import KnowledgeError, Problem
 from mbcbot.forked import mapped
-from mbcbot.lexicon import lexicon_from
+from mbcbot.lexicon import lexicon_file, lexicon_from
 from mbcbot.model import FrozenMap, Knowledge, Pack, Review, Slide
 from mbcbot.review import STAMP_FILE, pack_digest, slide_digest
 from mbcbot.schema import FileCheck
-from mbcbot.text import Reader, normalised, sentences
+from mbcbot.text import Reader, Reading, normalised, sentences
 from mbcbot.yamlfile import read_yaml, shown
 
 PACK_KEYS = {"id", "title", "publisher", "sources", "disclaimer", "emergency_line"}
@@ -37,23 +37,34 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
         raise KnowledgeError([Problem(shown(root), 1, "knowledge folder not found")])
     problems: list[Problem] = []
     packs = []
+    reader = reader or Reader()
+    lexicon = lexicon_file(root / "lexicon.yaml")  # its word forms first: each pack's texts are read with them
+
+    def read_pack(folder: Path) -> tuple[Pack, list[Problem], Reading]:
+        pack, found = _pack(folder)
+        texts = (text for slide in pack.slides for text in (*slide.sentences, slide.title, *slide.keywords))
+        return pack, found, reader.reading(texts, lexicon.forms)
+
     folders = sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file())
     sizes = [_size(folder / "slides.yaml") for folder in folders]
-    for pack, found in mapped(_pack, folders, sizes, SHARE_FROM_BYTES):  # large knowledge: two cores read it
+    read, (conversation, conversation_problems) = mapped(  # large knowledge: two cores read the packs
+        read_pack, folders, sizes, SHARE_FROM_BYTES, meanwhile=lambda: conversation_from(root / "conversation.yaml")
+    )
+    for pack, found, reading in read:
         packs.append(pack)
         problems += found
+        reader.remember(reading)  # what the other core read is known here too
     packs.sort(key=lambda pack: pack.order)  # stable: equal orders keep folder order
     if not packs:
         problems.append(Problem(shown(root), 1, "no pack found (a folder holding pack.yaml)"))
     problems += _duplicate_pack_ids(packs)
     slides = tuple(slide for pack in packs for slide in pack.slides)
-    lexicon, found = lexicon_from(root / "lexicon.yaml", slides, reader or Reader())
+    checked, found = lexicon_from(lexicon, slides, reader)
     problems += found
-    conversation, found = conversation_from(root / "conversation.yaml")
-    problems += found
+    problems += conversation_problems
     if problems:
         raise KnowledgeError(problems)
-    return Knowledge(str(root), tuple(packs), lexicon, conversation)
+    return Knowledge(str(root), tuple(packs), checked, conversation)
 
 
 def _size(path: Path) -> int:

@@ -6,7 +6,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mbcbot.errors import Problem
 from mbcbot.model import FrozenMap, Lexicon, Slide
@@ -18,13 +18,26 @@ LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered", "why", "because
 RARITY_SAMPLE = 2_000  # sentences counted to tell a phrase's rarest word: enough to know "the" from "jaundice"
 
 
-def lexicon_from(path: Path, slides: tuple[Slide, ...], reader: Reader) -> tuple[Lexicon, list[Problem]]:
-    """The lexicon in `path`, checked against the slides it serves, and every problem found in it."""
+class LexiconFile(NamedTuple):
+    """`lexicon.yaml` as read before the slides: the slides are read into stems with its word forms."""
+
+    check: FileCheck
+    data: LineDict
+    forms: dict[str, str]
+
+
+def lexicon_file(path: Path) -> LexiconFile:
+    """The lexicon's document and word forms; the rest is read against the slides by `lexicon_from`."""
     check = FileCheck(shown(path))
     data = check.document(path)
     if data:
         check.keys(data, "the lexicon", set(), LEXICON_KEYS)
-    forms = _forms(data, check)
+    return LexiconFile(check, data, _forms(data, check))
+
+
+def lexicon_from(file: LexiconFile, slides: tuple[Slide, ...], reader: Reader) -> tuple[Lexicon, list[Problem]]:
+    """The lexicon in `file`, checked against the slides it serves, and every problem found in it."""
+    check, data, forms = file
     sentence_stems = [reader.stems(sentence, forms) for slide in slides for sentence in slide.sentences]
     sentence_words = set().union(*sentence_stems)
     slide_stems = sentence_words.union(

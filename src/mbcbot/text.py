@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 STEMS_REMEMBERED = 1 << 17  # distinct words whose stem is kept; bounds memory on hostile input
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
@@ -70,6 +72,14 @@ def stems(text: str, forms: Mapping[str, str]) -> tuple[str, ...]:
     return tuple([stem(forms.get(word, word)) for word in words(text)])
 
 
+class Reading(NamedTuple):
+    """What a reader read of some texts, to be remembered by another reader (one in another process)."""
+
+    forms: dict[str, str]
+    stems: dict[str, tuple[str, ...]]  # each text read -> its stems
+    words: dict[str, str]  # each word first met in them -> its stem
+
+
 class Reader:
     """Reads the knowledge's slide texts into stems, each distinct text and word once.
 
@@ -100,6 +110,20 @@ class Reader:
         if found is None:
             found = self._stems[text] = tuple(map(self._table.__getitem__, words(text)))
         return found
+
+    def reading(self, texts: Iterable[str], forms: Mapping[str, str]) -> Reading:
+        """Reads `texts` as `stems` does; what was read of them, for `remember` in another reader."""
+        self.stems("", forms)  # this reader now reads with these forms
+        known = len(self._table)
+        found = {text: self.stems(text, forms) for text in texts}
+        return Reading(dict(forms), found, dict(itertools.islice(self._table.items(), known, None)))
+
+    def remember(self, reading: Reading) -> None:
+        """Takes what another reader read, so that reading the same texts here is a lookup."""
+        if reading.forms != dict(self._table.forms):  # read with other forms: it does not hold here
+            self.stems("", reading.forms)
+        self._stems.update(reading.stems)
+        self._table.update(reading.words)
 
 
 class _StemTable(dict[str, str]):

@@ -117,3 +117,11 @@ def test_any_conversation_is_sound_and_deterministic(bot: Bot, messages: list[st
         return replies
 
     assert talk() == talk()
+
+
+@settings(max_examples=100, deadline=None)
+@given(messages=st.lists(MESSAGES, min_size=1, max_size=4))
+def test_a_reply_does_not_depend_on_what_was_asked_before(bot: Bot, messages: list[str]) -> None:
+    fresh = Bot(bot.knowledge)  # nothing asked of it yet: no slide has been read in detail
+    for message in messages:
+        assert fresh.reply(message)[0].as_dict() == bot.reply(message)[0].as_dict()

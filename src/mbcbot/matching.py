@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from mbcbot.model import Knowledge, Slide
-from mbcbot.slideindex import BECAUSE, covering, holds, indexed, pair, runs
+from mbcbot.slideindex import BECAUSE, SlideDetail, SlideIndex, covering, detailed, holds, indexed, pair, runs
 from mbcbot.spelling import Speller
 from mbcbot.text import Reader, stem, stems, words
 
@@ -80,9 +80,9 @@ class Matcher:
         self._reason_words = frozenset(word for phrase in lexicon.because for word in phrase)  # "happen", "cause"
         everywhere = {pack.id: frozenset(stems(" ".join(pack.subject), lexicon.forms)) for pack in knowledge.packs}
         self._slides = tuple(
-            indexed(slide, order, reader, lexicon.forms, stop, everywhere[slide.pack], lexicon.because)
-            for order, slide in enumerate(knowledge.slides)
+            indexed(slide, order, reader, lexicon.forms, everywhere[slide.pack]) for order, slide in enumerate(knowledge.slides)
         )
+        self._details: dict[int, SlideDetail] = {}  # slide order -> its detail, once a question has needed it
         self._order_of = {(index.slide.pack, index.slide.number): index.order for index in self._slides}
         postings: defaultdict[str, list[int]] = defaultdict(list)
         for index in self._slides:
@@ -223,8 +223,9 @@ class Matcher:
                 if phrase <= held_set:
                     boosted |= phrase
             score = held + extra * math.fsum(map(weight, boosted))  # fsum: exact, so no set order can change a tie
-            if query.bigrams:
-                shared = {pair(a, b) for a, b in query.bigrams & index.bigrams}  # "a b" and "b a" in one slide: once
+            if query.bigrams and len(held_set) > 1:  # an asked pair can stand together only in a slide holding both
+                bigrams = self._detail(index).bigrams
+                shared = {pair(a, b) for a, b in query.bigrams & bigrams}  # "a b" and "b a" in one slide: once
                 score += PHRASE_BONUS * math.fsum([min(weights[a], weights[b]) for a, b in shared])
             if context is not None and not names_subject and index.slide == context:
                 score *= CONTEXT_BOOST
@@ -244,6 +245,18 @@ class Matcher:
             chosen.update(found[:MAX_SCORED])  # even the rarest word on too many slides: the first of them
         return chosen
 
+    def _detail(self, index: SlideIndex) -> SlideDetail:
+        """The slide's word pairs and sentence words, read the first time a question needs them.
+
+        Few questions need them of more than a few slides, so they are not read for all 10,000 slides of a large
+        knowledge base at load. The same slide always reads the same, so replies do not depend on what was asked first.
+        """
+        found = self._details.get(index.order)
+        if found is None:
+            lexicon = self.knowledge.lexicon
+            found = self._details[index.order] = detailed(index.slide, lexicon.forms, self._stop, lexicon.because)
+        return found
+
     def _order(self, slide: Slide) -> int:
         return self._order_of[(slide.pack, slide.number)]
 
@@ -261,7 +274,7 @@ class Matcher:
         }
         if query.why and (aspect or not named):  # a "why" question wants the sentence that gives the reason, too
             aspect[BECAUSE] = max(aspect.values(), default=1.0)
-        chosen = covering(index.sentence_terms, aspect)
+        chosen = covering(self._detail(index).sentence_terms, aspect)
         if not chosen:
             chosen = set(range(min(LEAD_SENTENCES, len(slide.sentences))))
         elif len(chosen) < LEAD_SENTENCES and set(aspect) <= keyworded:  # a subject-only question: its sentence and the next

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from mbcbot.model import Slide
-from mbcbot.text import Reader
+from mbcbot.text import Reader, stems
 
 MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
 BECAUSE = "?because"  # marks a sentence that gives a reason ("That happens because ...")
@@ -15,7 +15,7 @@ _REASON = frozenset({BECAUSE})
 
 
 class SlideIndex(NamedTuple):
-    """A slide as matching reads it."""
+    """A slide as ranking reads it: the words it holds and what it is about."""
 
     slide: Slide
     order: int
@@ -23,35 +23,37 @@ class SlideIndex(NamedTuple):
     subject: frozenset[str]
     keywords: tuple[frozenset[str], ...]
     title: frozenset[str]
+
+
+class SlideDetail(NamedTuple):
+    """What only some questions need of a slide: its word pairs and each sentence's words (read when first needed)."""
+
     sentence_terms: tuple[frozenset[str], ...]
     bigrams: frozenset[tuple[str, str]]
 
 
-def indexed(
-    slide: Slide,
-    order: int,
-    reader: Reader,
-    forms: Mapping[str, str],
-    stop: frozenset[str],
-    everywhere: frozenset[str],
-    because: tuple[tuple[str, ...], ...],
-) -> SlideIndex:
-    sentence_stems = [reader.stems(sentence, forms) for sentence in slide.sentences]
-    sentence_terms = tuple(map(frozenset, sentence_stems))
+def indexed(slide: Slide, order: int, reader: Reader, forms: Mapping[str, str], everywhere: frozenset[str]) -> SlideIndex:
     keywords = tuple(frozenset(reader.stems(keyword, forms)) for keyword in slide.keywords)
     title = frozenset(reader.stems(slide.title, forms))
     subject = title.union(*keywords)
-    terms = subject.union(everywhere, *sentence_terms)
-    because = tuple(phrase for phrase in because if terms.issuperset(phrase))  # most slides give no reason
+    terms = subject.union(everywhere, *[reader.stems(sentence, forms) for sentence in slide.sentences])
+    return SlideIndex(slide, order, terms, subject, keywords, title)
+
+
+def detailed(slide: Slide, forms: Mapping[str, str], stop: frozenset[str], because: tuple[tuple[str, ...], ...]) -> SlideDetail:
+    sentence_stems = [stems(sentence, forms) for sentence in slide.sentences]
+    sentence_terms = tuple(map(frozenset, sentence_stems))
+    held = frozenset().union(*sentence_terms)
+    because = tuple(phrase for phrase in because if held.issuperset(phrase))  # most slides give no reason
     if because:
         sentence_terms = tuple(
-            held | _REASON if any(holds(seq, phrase) for phrase in because) else held
-            for seq, held in zip(sentence_stems, sentence_terms, strict=True)
+            terms | _REASON if any(holds(seq, phrase) for phrase in because) else terms
+            for seq, terms in zip(sentence_stems, sentence_terms, strict=True)
         )
     # Neighbouring content words, in reading order (a question's pairs come both ways round).
     contents = (itertools.filterfalse(stop.__contains__, seq) for seq in sentence_stems)
     bigrams = frozenset(itertools.chain.from_iterable(map(itertools.pairwise, contents)))
-    return SlideIndex(slide, order, terms, subject, keywords, title, sentence_terms, bigrams)
+    return SlideDetail(sentence_terms, bigrams)
 
 
 def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:

@@ -17,13 +17,11 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[a-z0-9]+\+?")
 _SENTENCE_END = re.compile(r"[.!?]([\"\u201d\u2019]?\s+)(?=[\"\u201c\u2018A-Z])")  # group 1: what lies between two
 _VOWEL = re.compile(r"[aeiouy]")
-_ASCII_WORDS = str.maketrans(  # ASCII without "+": capitals lowered, apostrophes dropped, anything else a space
-    {
-        code: None if char in "'`" else char.lower() if char.isalnum() else " "
-        for code, char in ((code, chr(code)) for code in range(128))
-        if not (char.islower() or char.isdigit())
-    }
+_ASCII_WORDS = bytes(  # for ASCII text without "+": capitals lowered, anything not a letter or digit a space
+    code if chr(code).islower() or chr(code).isdigit() else ord(chr(code).lower()) if chr(code).isalnum() else ord(" ")
+    for code in range(256)
 )
+_ASCII_DROPPED = b"'`"  # apostrophes
 
 
 def normalised(text: str) -> str:
@@ -43,8 +41,8 @@ def plain(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-case words of the text, apostrophes dropped ("doesn't" -> "doesnt")."""
-    if text.isascii() and "+" not in text:
-        return text.translate(_ASCII_WORDS).split()  # the same words, a third faster
+    if text.isascii() and "+" not in text:  # the same words, twice as fast: bytes are translated by table, not dict
+        return text.encode("ascii").translate(_ASCII_WORDS, _ASCII_DROPPED).decode("ascii").split()
     return _WORD.findall(_APOSTROPHES.sub("", text.lower()))
 
 

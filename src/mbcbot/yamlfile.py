@@ -20,6 +20,7 @@ MAX_FILE_BYTES = 2_000_000  # far above any reviewed pack; stops runaway files e
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONTENT = re.compile(r"^[^\S\n]*[^\s#]", re.MULTILINE)  # a line that is neither blank nor a comment (found early)
+_SCALAR = yaml.ScalarNode
 _STR, _INT, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "int", "map", "seq"))
 
 
@@ -108,23 +109,26 @@ def _expect(node: yaml.Node, kind: type[yaml.Node], name: str) -> None:
         raise yaml.constructor.ConstructorError(None, None, f"expected a {name} node, but found {found}", node.start_mark)
 
 
-def _fill_mapping(data: LineDict, node: yaml.Node, build: Callable[..., Any]) -> None:
+def _fill_mapping(data: LineDict, node: yaml.Node, build: Callable[..., Any], texts: bool = False) -> None:
+    """`data` filled from a mapping node; with `texts`, text scalars are taken as they are, without `build`."""
     data.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
-        key = build(key_node, deep=True)
+        key = key_node.value if texts and key_node.tag == _STR and type(key_node) is _SCALAR else build(key_node, deep=True)
         if type(key) is not str and (not isinstance(key, Hashable) or isinstance(key, (list, dict))):
             raise _Refused(line, "a key must be a plain value")
         if key in data:
             raise _Refused(line, f"duplicate key {key!r} (first on line {data.lines[key]})")
-        data[key] = build(value_node, deep=True)
+        text = texts and value_node.tag == _STR and type(value_node) is _SCALAR
+        data[key] = value_node.value if text else build(value_node, deep=True)
         data.lines[key] = line
 
 
-def _fill_sequence(data: LineList, node: yaml.Node, build: Callable[..., Any]) -> None:
+def _fill_sequence(data: LineList, node: yaml.Node, build: Callable[..., Any], texts: bool = False) -> None:
+    """`data` filled from a sequence node; with `texts`, text scalars are taken as they are, without `build`."""
     data.line = node.start_mark.line + 1
     for item in node.value:
-        data.append(build(item, deep=True))
+        data.append(item.value if texts and item.tag == _STR and type(item) is _SCALAR else build(item, deep=True))
         data.lines.append(item.start_mark.line + 1)
 
 
@@ -158,10 +162,10 @@ class _Builder:
                 return self._loader.construct_object(node, deep=True)
         elif tag == _MAP and kind is yaml.MappingNode:
             found = LineDict()
-            _fill_mapping(found, node, self.build)
+            _fill_mapping(found, node, self.build, texts=seen is None)  # no node met twice: text needs no check
         elif tag == _SEQ and kind is yaml.SequenceNode:
             found = LineList()
-            _fill_sequence(found, node, self.build)
+            _fill_sequence(found, node, self.build, texts=seen is None)
         else:
             return self._loader.construct_object(node, deep=True)
         if seen is not None:

@@ -172,6 +172,15 @@ def missing_publisher(root: Path) -> Expected:
     return Expected(PACK_META, first_key, "the pack has no 'publisher'")
 
 
+def intent_group_named_twice(root: Path) -> Expected:
+    substitute(root / CONVERSATION, "    - '(thanks|thank you|thanks a lot", "    - '(?P<x>thanks)|(thank you|thanks a lot")
+    substitute(root / CONVERSATION, "    - '(that|this|thats|", "    - '(?P<x>that)|(this|thats|")
+    lines = lines_of(root / CONVERSATION)
+    intents = lines.index("intents:")
+    line = next(n for n, text in enumerate(lines[intents:], start=intents + 1) if text.startswith("  thanks:"))
+    return Expected(CONVERSATION, line, "intent 'thanks': its patterns cannot be searched together")
+
+
 CASES: dict[str, Break] = {
     "yaml-syntax-error": yaml_syntax_error,
     "tab-indentation": on_slide_5("id", ("\tid: liver",), "found a tab character"),
@@ -192,6 +201,8 @@ CASES: dict[str, Break] = {
     "top-level-list": top_level_list,
     "missing-publisher": missing_publisher,
     "invalid-regex": in_conversation("  more: ", "  more: '((more|go on)'", "is not a valid regular expression"),
+    "flags-for-the-whole-pattern": in_conversation("  more: ", "  more: '(?i)more'", "sets flags for the whole expression"),
+    "intent-group-named-twice": intent_group_named_twice,
     "slide-command-without-group": in_conversation("  slide: ", "  slide: 'slide (\\d+)'", "command 'slide' needs a group"),
     "unquoted-emergency-number": in_conversation("emergency_number:", "emergency_number: 911", "must be quoted text"),
     "tiny-message-limit": in_conversation("  max_message_chars:", "  max_message_chars: 5", "at least 20"),

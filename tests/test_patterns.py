@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mbcbot.bot import Bot
-from mbcbot.patterns import _word_starts, beginnings, either, first_letters, word_starts
+from mbcbot.patterns import NEVER, WordStarts, _word_starts, beginnings, either, first_letters, word_starts
 
 WORDS = st.sampled_from(
     [
@@ -96,3 +97,16 @@ def test_word_starts_handles_empty_and_odd_patterns() -> None:
 @given(st.one_of(st.text(), st.lists(WORDS, max_size=8).map(" ".join), st.text(alphabet="ab1 \t.é")))
 def test_word_starts_are_where_words_begin(text: str) -> None:
     assert list(_word_starts(text)) == [m.start() for m in re.finditer(r"(?<!\w)\w", text)]
+
+
+def test_every_group_compiles_and_a_pickled_search_finds_the_same(bot: Bot) -> None:
+    conversation = bot.knowledge.conversation
+    for rules in (conversation.emergency, conversation.advice, conversation.crisis):
+        finder = rules.pattern
+        assert isinstance(finder, WordStarts)
+        for source in [*finder.starts.values(), finder.anywhere or NEVER]:  # compiled only when first needed
+            re.compile(source)
+        again = pickle.loads(pickle.dumps(finder))
+        assert again == finder and hash(again) == hash(finder)
+        for text in ("i want to kill myself", "should i stop my chemo", "she is having a seizure", "liver"):
+            assert again.search(text) == finder.search(text) == bool(re.search(either(rules.sources), text))

@@ -68,9 +68,9 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
         emergency_number=str(number),
         crisis_lines=FrozenMap(_strings(check, data, "crisis_lines")),
         max_message_chars=max_chars,
-        crisis=_rule_set(check, [(rule, patterns) for rule, patterns in emergency if rule.crisis], safety.line),
-        emergency=_rule_set(check, emergency, safety.line),
-        advice=_rule_set(check, _rules(check, safety, "advice"), safety.line),
+        crisis=_rule_set([(rule, patterns) for rule, patterns in emergency if rule.crisis]),
+        emergency=_rule_set(emergency),
+        advice=_rule_set(_rules(check, safety, "advice")),
         lead_ins=_pattern(check, data.get("lead_ins", "^$"), data.line_of("lead_ins")),
         intents=FrozenMap(intents),
         commands=FrozenMap(commands),
@@ -94,10 +94,14 @@ def _pattern(check: FileCheck, value: object, line: int) -> re.Pattern[str]:
         check.problem(line, "a pattern must be non-empty text")
         return re.compile(_NEVER)
     try:
-        return re.compile(value)
+        compiled = re.compile(value)
     except re.error as error:
         check.problem(line, f"pattern {value!r} is not a valid regular expression: {error}")
         return re.compile(_NEVER)
+    if compiled.flags != re.UNICODE:  # patterns are searched together: a flag for the whole would stop that
+        check.problem(line, f"pattern {value!r} sets flags for the whole expression; set them on a group, as (?i:...)")
+        return re.compile(_NEVER)
+    return compiled
 
 
 def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[str, ...]:
@@ -113,13 +117,10 @@ def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[st
     return tuple(good)
 
 
-def _rule_set(check: FileCheck, rules: list[tuple[Rule, tuple[str, ...]]], line: int) -> RuleSet:
+def _rule_set(rules: list[tuple[Rule, tuple[str, ...]]]) -> RuleSet:
     sources = tuple(either(patterns) for _, patterns in rules)
-    try:
-        finder = word_starts(p for _, patterns in rules for p in patterns)
-    except re.error as error:
-        check.problem(line, f"safety patterns cannot be searched together ({error}); they may not name groups")
-        finder = word_starts([])
+    # Each pattern compiled on its own, names no group and sets no flag for the whole: together they compile too.
+    finder = word_starts(p for _, patterns in rules for p in patterns)
     return RuleSet(tuple(rule for rule, _ in rules), finder, sources)
 
 
@@ -150,7 +151,12 @@ def _intents(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:
     check.keys(table, "'intents'", set(INTENTS))
     found = {}
     for name in INTENTS:
-        found[name] = re.compile(either(_patterns(check, table.get(name), table.line_of(name), f"intent '{name}'")))
+        patterns = _patterns(check, table.get(name), table.line_of(name), f"intent '{name}'")
+        try:
+            found[name] = re.compile(either(patterns))
+        except re.error as error:  # a group name used twice
+            check.problem(table.line_of(name), f"intent '{name}': its patterns cannot be searched together ({error})")
+            found[name] = re.compile(_NEVER)
     return found
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from mbcbot.model import FrozenMap
 
@@ -27,25 +27,48 @@ def either(patterns: Iterable[str]) -> str:
     return "|".join(f"(?:{pattern})" for pattern in patterns) or NEVER
 
 
-class WordStarts(NamedTuple):
-    """Many patterns searched together, each tried only at the word starts where it can begin."""
+class WordStarts:
+    """Many patterns searched together, each tried only at the word starts where it can begin.
 
-    starts: Mapping[str, re.Pattern[str]]  # a word's first one or two letters -> the patterns that can begin there
-    anywhere: re.Pattern[str] | None  # patterns that may begin anywhere
+    Each group is compiled the first time a message needs it: a load compiles none of them (every pattern
+    was compiled on its own when read, so a group always compiles), and a reply needs few.
+    """
+
+    __slots__ = ("_compiled", "anywhere", "starts")
+
+    def __init__(self, starts: Mapping[str, str], anywhere: str | None) -> None:
+        self.starts = starts  # a word's first one or two letters -> the patterns that can begin there, as one
+        self.anywhere = anywhere  # the patterns that may begin anywhere, as one
+        self._compiled: dict[str | None, re.Pattern[str]] = {}  # a start (None: anywhere) -> its group, compiled
 
     def search(self, text: str) -> bool:
         """Whether any of the patterns is found in `text`."""
-        if self.anywhere is not None and self.anywhere.search(text):
+        starts, compiled = self.starts, self._compiled.get
+        if self.anywhere is not None and (compiled(None) or self._group(None)).search(text):
             return True
-        get = self.starts.get
         for at in _word_starts(text):
-            pattern = get(text[at : at + 2])
-            if pattern is not None and pattern.match(text, at):
+            start = text[at : at + 2]
+            if start in starts and (compiled(start) or self._group(start)).match(text, at):
                 return True
-            pattern = get(text[at])
-            if pattern is not None and pattern.match(text, at):
+            start = text[at]
+            if start in starts and (compiled(start) or self._group(start)).match(text, at):
                 return True
         return False
+
+    def _group(self, start: str | None) -> re.Pattern[str]:
+        """The patterns filed under `start` (None: those that may begin anywhere), compiled now and kept."""
+        source = self.anywhere if start is None else self.starts[start]
+        found = self._compiled[start] = re.compile(source or NEVER)
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordStarts) and (self.starts, self.anywhere) == (other.starts, other.anywhere)
+
+    def __hash__(self) -> int:
+        return hash((tuple(sorted(self.starts.items())), self.anywhere))
+
+    def __reduce__(self) -> tuple[type[WordStarts], tuple[Mapping[str, str], str | None]]:
+        return (WordStarts, (self.starts, self.anywhere))  # pickled without what was compiled
 
 
 def _word_starts(text: str) -> Iterator[int]:
@@ -60,7 +83,7 @@ def _word_starts(text: str) -> Iterator[int]:
 
 
 def word_starts(patterns: Iterable[str]) -> WordStarts:
-    """The patterns as a WordStarts search (re.error when they cannot be compiled together)."""
+    """The patterns as a WordStarts search; each must compile as `(?:pattern)` (see `conversation`)."""
     filed: dict[str, list[str]] = {}
     anywhere: list[str] = []
     for pattern in patterns:
@@ -72,8 +95,9 @@ def word_starts(patterns: Iterable[str]) -> WordStarts:
         for start in sorted(starts or ()):
             if pattern not in filed.setdefault(start, []):
                 filed[start].append(pattern)
-    compiled = {start: re.compile(either(group)) for start, group in sorted(filed.items())}
-    return WordStarts(FrozenMap(compiled), re.compile(either(anywhere)) if anywhere else None)
+    return WordStarts(
+        FrozenMap({start: either(group) for start, group in sorted(filed.items())}), either(anywhere) if anywhere else None
+    )
 
 
 def _opens_at_word_start(pattern: str) -> bool:

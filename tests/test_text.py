@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mbcbot.lexicon import _standing
+from mbcbot.model import Slide
 from mbcbot.text import Reader, normalised, sentences, stems, words
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -46,7 +47,20 @@ def test_a_reader_reads_as_words_and_stems_do(texts: list[str], forms: dict[str,
     for text in texts + texts:  # the second time from what it remembers
         assert reader.stems(text, forms) == stems(text, forms)
         assert reader.stems(text, {}) == stems(text, {})  # other forms: read again
+    for group in (tuple(texts), tuple(texts)):
+        assert set(reader.together(group, forms)) == {s for text in group for s in stems(text, forms)}
+        assert set(reader.together(group, {})) == {s for text in group for s in stems(text, {})}
     assert reader.words_read == {word for text in texts for word in words(text)}
+
+
+@RUNS
+@given(st.lists(TEXTS, min_size=1, max_size=6), st.dictionaries(st.sampled_from(["went", "ran"]), st.sampled_from(["go", "run"])))
+def test_what_a_reader_read_another_remembers(texts: list[str], forms: dict[str, str]) -> None:
+    first, second = Reader(), Reader()
+    second.remember(first.reading(texts[:1], [tuple(texts[1:])], forms))  # as a forked child's reading comes back
+    assert second.words_read == first.words_read == {word for text in texts for word in words(text)}
+    assert second.stems(texts[0], forms) == stems(texts[0], forms)
+    assert second.together(tuple(texts[1:]), forms) == first.together(tuple(texts[1:]), forms)
 
 
 def reference_sentences(text: str) -> list[str]:
@@ -89,4 +103,9 @@ def test_lexicon_finds_the_phrases_that_stand_in_the_text(
     phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]]
 ) -> None:
     held = {word for sequence in sequences for word in sequence}
-    assert _standing(phrases, sequences, held) == reference_standing(phrases, sequences)
+    texts = [" ".join(sequence) for sequence in sequences]
+    slides = tuple(  # two sentences a slide
+        Slide("pack", number, str(number), "title", "", (), (), " ".join(pair), tuple(pair))
+        for number, pair in enumerate((texts[i : i + 2] for i in range(0, len(texts), 2)), start=1)
+    )
+    assert _standing(phrases, slides, held, Reader(), {}) == reference_standing(phrases, sequences)

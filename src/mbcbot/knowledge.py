@@ -42,8 +42,8 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
 
     def read_pack(folder: Path) -> tuple[Pack, list[Problem], Reading]:
         pack, found = _pack(folder)
-        texts = (text for slide in pack.slides for text in (*slide.sentences, slide.title, *slide.keywords))
-        return pack, found, reader.reading(texts, lexicon.forms)
+        texts = (text for slide in pack.slides for text in (slide.title, *slide.keywords))
+        return pack, found, reader.reading(texts, (slide.sentences for slide in pack.slides), lexicon.forms)
 
     folders = sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file())
     sizes = [_size(folder / "slides.yaml") for folder in folders]

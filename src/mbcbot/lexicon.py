@@ -38,8 +38,7 @@ def lexicon_file(path: Path) -> LexiconFile:
 def lexicon_from(file: LexiconFile, slides: tuple[Slide, ...], reader: Reader) -> tuple[Lexicon, list[Problem]]:
     """The lexicon in `file`, checked against the slides it serves, and every problem found in it."""
     check, data, forms = file
-    sentence_stems = [reader.stems(sentence, forms) for slide in slides for sentence in slide.sentences]
-    sentence_words = set().union(*sentence_stems)
+    sentence_words = set().union(*(reader.together(slide.sentences, forms) for slide in slides))
     slide_stems = sentence_words.union(
         *(reader.stems(text, forms) for slide in slides for text in (slide.title, *slide.keywords))
     )
@@ -83,7 +82,8 @@ def lexicon_from(file: LexiconFile, slides: tuple[Slide, ...], reader: Reader) -
     not_covered = _not_covered(data, check, claim)
     why = {stems(p, forms) for p in check.texts(data, "why", "the lexicon")}
     because = [(stems(phrase, forms), phrase) for phrase in check.texts(data, "because", "the lexicon")]
-    standing = _standing({key for key, *_ in longer} | {key for key, _ in because}, sentence_stems, sentence_words)
+    phrases = {key for key, *_ in longer} | {key for key, _ in because}
+    standing = _standing(phrases, slides, sentence_words, reader, forms)
     for key, line, what, phrase in longer:
         if key in standing:
             check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
@@ -140,24 +140,28 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
     return found
 
 
-def _standing(phrases: set[tuple[str, ...]], sequences: list[tuple[str, ...]], held: set[str]) -> set[tuple[str, ...]]:
-    """The phrases that stand, word for word, somewhere in the sequences (which hold the words `held`)."""
-    seen = Counter(itertools.chain.from_iterable(sequences[:RARITY_SAMPLE]))  # how common each word is, roughly
+def _standing(
+    phrases: set[tuple[str, ...]], slides: tuple[Slide, ...], held: set[str], reader: Reader, forms: dict[str, str]
+) -> set[tuple[str, ...]]:
+    """The phrases that stand, word for word, in some slide's sentence (`held`: every word of the sentences)."""
+    sample = (reader.stems(sentence, forms) for slide in slides for sentence in slide.sentences)
+    seen = Counter(itertools.chain.from_iterable(itertools.islice(sample, RARITY_SAMPLE)))  # how common each word is, roughly
     anchored: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
     for phrase in phrases:
         if phrase and held.issuperset(phrase):  # else it stands nowhere
             offset = min(range(len(phrase)), key=lambda i: seen[phrase[i]])  # looked for by its rarest word
             anchored.setdefault(phrase[offset], []).append((offset, phrase))
     found = set()
-    for sequence in sequences:
-        if anchored.keys().isdisjoint(sequence):  # most sentences hold no phrase's rarest word
+    for slide in slides:
+        if anchored.keys().isdisjoint(reader.together(slide.sentences, forms)):  # most slides hold no phrase's rarest word
             continue
-        for anchor in anchored.keys() & sequence:
-            for position in _positions(sequence, anchor):
-                for offset, phrase in anchored[anchor]:
-                    start = position - offset
-                    if start >= 0 and sequence[start : start + len(phrase)] == phrase:
-                        found.add(phrase)
+        for sequence in (reader.stems(sentence, forms) for sentence in slide.sentences):
+            for anchor in anchored.keys() & sequence:
+                for position in _positions(sequence, anchor):
+                    for offset, phrase in anchored[anchor]:
+                        start = position - offset
+                        if start >= 0 and sequence[start : start + len(phrase)] == phrase:
+                            found.add(phrase)
     return found
 
 

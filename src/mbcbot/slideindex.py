@@ -36,7 +36,7 @@ def indexed(slide: Slide, order: int, reader: Reader, forms: Mapping[str, str], 
     keywords = tuple(frozenset(reader.stems(keyword, forms)) for keyword in slide.keywords)
     title = frozenset(reader.stems(slide.title, forms))
     subject = title.union(*keywords)
-    terms = subject.union(everywhere, *[reader.stems(sentence, forms) for sentence in slide.sentences])
+    terms = subject.union(everywhere, reader.together(slide.sentences, forms))
     return SlideIndex(slide, order, terms, subject, keywords, title)
 
 

@@ -76,6 +76,7 @@ class Reading(NamedTuple):
     forms: dict[str, str]
     stems: dict[str, tuple[str, ...]]  # each text read -> its stems
     words: dict[str, str]  # each word first met in them -> its stem
+    together: dict[tuple[str, ...], tuple[str, ...]]  # each group of texts read together -> its distinct stems
 
 
 class Reader:
@@ -89,6 +90,7 @@ class Reader:
 
     def __init__(self) -> None:
         self._stems: dict[str, tuple[str, ...]] = {}
+        self._together: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._table = _StemTable({})
         self._earlier: set[str] = set()  # the words read with other forms
 
@@ -100,28 +102,43 @@ class Reader:
     def stems(self, text: str, forms: Mapping[str, str]) -> tuple[str, ...]:
         """The stems of `text`, as `stems` reads them."""
         if forms is not self._table.forms:
-            if dict(forms) != dict(self._table.forms):  # other forms: earlier stems do not hold
-                self._stems = {}
-            self._earlier |= self._table.keys()
-            self._table = _StemTable(forms)
+            self._read_with(forms)
         found = self._stems.get(text)
         if found is None:
             found = self._stems[text] = tuple(map(self._table.__getitem__, words(text)))
         return found
 
-    def reading(self, texts: Iterable[str], forms: Mapping[str, str]) -> Reading:
-        """Reads `texts` as `stems` does; what was read of them, for `remember` in another reader."""
-        self.stems("", forms)  # this reader now reads with these forms
+    def together(self, texts: tuple[str, ...], forms: Mapping[str, str]) -> tuple[str, ...]:
+        """The distinct stems of all of `texts` (a slide's sentences), in no particular order."""
+        if forms is not self._table.forms:
+            self._read_with(forms)
+        found = self._together.get(texts)
+        if found is None:
+            found = self._together[texts] = tuple(set().union(*[self.stems(text, forms) for text in texts]))
+        return found
+
+    def _read_with(self, forms: Mapping[str, str]) -> None:
+        if dict(forms) != dict(self._table.forms):  # other forms: earlier stems do not hold
+            self._stems, self._together = {}, {}
+        self._earlier |= self._table.keys()
+        self._table = _StemTable(forms)
+
+    def reading(self, texts: Iterable[str], groups: Iterable[tuple[str, ...]], forms: Mapping[str, str]) -> Reading:
+        """Reads `texts` as `stems` does and each of `groups` as `together` does; what was read, for `remember`."""
+        if forms is not self._table.forms:
+            self._read_with(forms)
         known = len(self._table)
         found = {text: self.stems(text, forms) for text in texts}
-        return Reading(dict(forms), found, dict(itertools.islice(self._table.items(), known, None)))
+        together = {group: self.together(group, forms) for group in groups}
+        return Reading(dict(forms), found, dict(itertools.islice(self._table.items(), known, None)), together)
 
     def remember(self, reading: Reading) -> None:
         """Takes what another reader read, so that reading the same texts here is a lookup."""
         if reading.forms != dict(self._table.forms):  # read with other forms: it does not hold here
-            self.stems("", reading.forms)
+            self._read_with(reading.forms)
         self._stems.update(reading.stems)
         self._table.update(reading.words)
+        self._together.update(reading.together)
 
 
 class _StemTable(dict[str, str]):

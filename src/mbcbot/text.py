@@ -114,7 +114,7 @@ class Reader:
             self._read_with(forms)
         found = self._together.get(texts)
         if found is None:
-            found = self._together[texts] = tuple(set().union(*[self.stems(text, forms) for text in texts]))
+            found = self._together[texts] = tuple(set(map(self._table.__getitem__, words(" ".join(texts)))))
         return found
 
     def _read_with(self, forms: Mapping[str, str]) -> None:

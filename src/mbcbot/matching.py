@@ -210,7 +210,7 @@ class Matcher:
         names_subject = any(term in self._subjects for term in known)
         total = query.total or 1.0
         ranked = []
-        slides, extra = self._slides, TITLE_BOOST - 1.0
+        slides, details, extra = self._slides, self._details, TITLE_BOOST - 1.0
         weight = weights.__getitem__
         asked = frozenset(known)
         for order in orders:
@@ -224,7 +224,7 @@ class Matcher:
                     boosted |= phrase
             score = held + extra * math.fsum(map(weight, boosted))  # fsum: exact, so no set order can change a tie
             if query.bigrams and len(held_set) > 1:  # an asked pair can stand together only in a slide holding both
-                bigrams = self._detail(index).bigrams
+                bigrams = (details.get(order) or self._detail(index)).bigrams
                 shared = {pair(a, b) for a, b in query.bigrams & bigrams}  # "a b" and "b a" in one slide: once
                 score += PHRASE_BONUS * math.fsum([min(weights[a], weights[b]) for a, b in shared])
             if context is not None and not names_subject and index.slide == context:

@@ -202,6 +202,9 @@ CASES: dict[str, Break] = {
     "missing-publisher": missing_publisher,
     "invalid-regex": in_conversation("  more: ", "  more: '((more|go on)'", "is not a valid regular expression"),
     "flags-for-the-whole-pattern": in_conversation("  more: ", "  more: '(?i)more'", "sets flags for the whole expression"),
+    "unicode-flag-for-the-whole-pattern": in_conversation(
+        "  more: ", "  more: '(?u)more'", "sets flags for the whole expression"
+    ),
     "intent-group-named-twice": intent_group_named_twice,
     "slide-command-without-group": in_conversation("  slide: ", "  slide: 'slide (\\d+)'", "command 'slide' needs a group"),
     "unquoted-emergency-number": in_conversation("emergency_number:", "emergency_number: 911", "must be quoted text"),

@@ -98,10 +98,19 @@ def _pattern(check: FileCheck, value: object, line: int) -> re.Pattern[str]:
     except re.error as error:
         check.problem(line, f"pattern {value!r} is not a valid regular expression: {error}")
         return re.compile(_NEVER)
-    if compiled.flags != re.UNICODE:  # patterns are searched together: a flag for the whole would stop that
+    if value.startswith("(?") and not _in_a_group(value):  # only an opening "(?" can set flags for the whole
         check.problem(line, f"pattern {value!r} sets flags for the whole expression; set them on a group, as (?i:...)")
         return re.compile(_NEVER)
     return compiled
+
+
+def _in_a_group(pattern: str) -> bool:
+    """Whether the pattern still compiles as one of several searched together (as `either` joins them)."""
+    try:
+        re.compile(either([pattern]))
+    except re.error:
+        return False
+    return True
 
 
 def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[str, ...]:

@@ -33,6 +33,9 @@ class Summary:
     answered_when_it_should_not: int = 0
     abstain_cases: int = 0
     emergencies_missed: int = 0
+    emergencies: list[int] = field(default_factory=lambda: [0, 0])  # right, asked: cases that accept only an emergency
+    false_alarms: int = 0  # emergency replies where no emergency was expected
+    advice: list[int] = field(default_factory=lambda: [0, 0])  # right, asked: cases that accept only advice
     invented: int = 0
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -55,7 +58,8 @@ class Summary:
         return [
             groups,
             f"answered when it should not: {self.answered_when_it_should_not}/{self.abstain_cases}  "
-            f"emergencies missed: {self.emergencies_missed}  invented quotes: {self.invented}",
+            f"emergencies {self.emergencies[0]}/{self.emergencies[1]}  false alarms: {self.false_alarms}  "
+            f"advice {self.advice[0]}/{self.advice[1]}  invented quotes: {self.invented}",
             f"overall {self.right}/{self.total} = {100 * self.overall:.1f}%",
         ]
 
@@ -65,6 +69,12 @@ def cases_in(path: Path) -> list[dict[str, Any]]:
     return list(yaml.safe_load(path.read_text(encoding="utf-8"))["cases"])
 
 
+def accepted(case: dict[str, Any]) -> list[str]:
+    """The kinds a case accepts: `expect` is one kind, or a list where a careful clinician would accept either."""
+    expect = case["expect"]
+    return [expect] if isinstance(expect, str) else list(expect)
+
+
 def judged(case: dict[str, Any], reply: Reply, texts: dict[int, str]) -> str | None:
     """None when the reply is right, else why not."""
     for quote in reply.quotes:
@@ -72,11 +82,14 @@ def judged(case: dict[str, Any], reply: Reply, texts: dict[int, str]) -> str | N
             return f"INVENTED quote {quote[:60]!r}"
     if reply.kind == "answer" and not reply.quotes:
         return "INVENTED answer quoting nothing"
-    if case["expect"] == "answer":
+    kinds = accepted(case)
+    if reply.kind in kinds and reply.kind != "answer":
+        return None
+    if "answer" in kinds:
         if reply.kind not in ("answer", "clarify") or not reply.slides or reply.slides[0] not in case["slides"]:
             return f"wanted slides {case['slides']}, got {reply.kind} {list(reply.slides)}"
         return None
-    return None if reply.kind == case["expect"] else f"wanted {case['expect']}, got {reply.kind} {list(reply.slides)}"
+    return f"wanted {'|'.join(kinds)}, got {reply.kind} {list(reply.slides)}"
 
 
 def scored(bot: Bot, cases: list[dict[str, Any]]) -> Summary:
@@ -89,7 +102,8 @@ def scored(bot: Bot, cases: list[dict[str, Any]]) -> Summary:
         session = Session()
         for turn in turns:
             reply, session = bot.reply(turn["q"], session if "turns" in case else Session())
-            _tally(summary, "multi-turn" if "turns" in case else turn["expect"], turn, reply, judged(turn, reply, texts))
+            group = "multi-turn" if "turns" in case else accepted(turn)[0]
+            _tally(summary, group, turn, reply, judged(turn, reply, texts))
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -98,10 +112,18 @@ def _tally(summary: Summary, group: str, case: dict[str, Any], reply: Reply, rea
     tally = summary.groups.setdefault(group, [0, 0])
     tally[1] += 1
     tally[0] += reason is None
-    if case["expect"] in ABSTAIN:
+    kinds = accepted(case)
+    if "answer" not in kinds and ABSTAIN & set(kinds):
         summary.abstain_cases += 1
         summary.answered_when_it_should_not += reply.kind == "answer"
-    summary.emergencies_missed += case["expect"] == "emergency" and reply.kind != "emergency"
+    if kinds == ["emergency"]:
+        summary.emergencies[1] += 1
+        summary.emergencies[0] += reply.kind == "emergency"
+    summary.emergencies_missed += "emergency" in kinds and reply.kind != "emergency" and reason is not None
+    summary.false_alarms += "emergency" not in kinds and reply.kind == "emergency"
+    if kinds == ["advice"]:
+        summary.advice[1] += 1
+        summary.advice[0] += reply.kind == "advice"
     summary.invented += bool(reason and reason.startswith("INVENTED"))
     if reason:
         summary.failures.append(f"FAIL [{group}] {case['q']!r}: {reason}")

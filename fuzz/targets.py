@@ -28,7 +28,6 @@ KNOWLEDGE = ROOT / "knowledge"
 PACK = "metastatic-breast-cancer"
 KNOWLEDGE_FILES = (f"{PACK}/pack.yaml", f"{PACK}/slides.yaml", f"{PACK}/stamp.yaml", "lexicon.yaml", "conversation.yaml")
 SMALL_LEXICON = "stopwords: []\n"  # loads in a fraction of the real lexicon's time; lexicon inputs bring their own
-BASE_PATTERNS = 2  # safety patterns kept per rule in the workspace: parsing them all is most of a load
 LEXICON_SEED_ENTRIES = 20  # the real lexicon's first entries of each section: every section exercised, quick to load
 MAX_TURNS = 6  # a multi-turn input is at most this many lines, one message each
 MAX_REPLAYED_TURNS = 8  # a transcript that loads is replayed this far
@@ -192,13 +191,9 @@ class Workspace:
 
 
 def small_conversation() -> str:
-    """The real conversation.yaml with each safety rule cut to its first patterns (conversation inputs bring their own)."""
+    """The real conversation.yaml, as plain YAML (conversation inputs bring their own)."""
     data, _ = read_yaml(KNOWLEDGE / "conversation.yaml")
-    plain = _first(data, None)
-    for group in plain["safety"].values():
-        for rule in group:
-            rule["patterns"] = rule["patterns"][:BASE_PATTERNS]
-    return yaml_text(plain)
+    return yaml_text(_first(data, None))
 
 
 @functools.cache

@@ -1,19 +1,20 @@
-"""Read and validate conversation.yaml: safety rules, intents, commands, framing lines."""
+"""Read and validate conversation.yaml: intents, commands, framing lines (safety rules are read by `safety`)."""
 
 from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterable
 from pathlib import Path
 
 from mbcbot.errors import Problem
-from mbcbot.model import Conversation, FrozenMap, Rule, RuleSet
-from mbcbot.patterns import NEVER as _NEVER
-from mbcbot.patterns import either, word_starts
+from mbcbot.model import Conversation, FrozenMap
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
 
+NEVER = "(?!)"  # a pattern that matches nothing
+_NEVER = NEVER
 INTENTS = ("greeting", "thanks", "goodbye", "help", "sources")
 COMMANDS = ("more", "next", "previous", "slide", "topics", "restart")
 LINES = (
@@ -31,7 +32,6 @@ TOP_KEYS = {
     "emergency_number",
     "crisis_lines",
     "limits",
-    "safety",
     "lead_ins",
     "intents",
     "commands",
@@ -60,17 +60,11 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
     if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 20:
         check.problem(limits.line_of("max_message_chars"), "'max_message_chars' must be a whole number of at least 20")
         max_chars = 1000
-    safety = check.mapping(data.get("safety", LineDict()), data.line_of("safety"), "'safety'")
-    check.keys(safety, "'safety'", {"emergency", "advice"})
-    emergency = _rules(check, safety, "emergency")
     intents, commands = _intents(check, data), _commands(check, data)
     conversation = Conversation(
         emergency_number=str(number),
         crisis_lines=FrozenMap(_strings(check, data, "crisis_lines")),
         max_message_chars=max_chars,
-        crisis=_rule_set([(rule, patterns) for rule, patterns in emergency if rule.crisis]),
-        emergency=_rule_set(emergency),
-        advice=_rule_set(_rules(check, safety, "advice")),
         lead_ins=_pattern(check, data.get("lead_ins", "^$"), data.line_of("lead_ins")),
         intents=FrozenMap(intents),
         commands=FrozenMap(commands),
@@ -124,35 +118,6 @@ def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[st
         if compiled.pattern != _NEVER:
             good.append(compiled.pattern)
     return tuple(good)
-
-
-def _rule_set(rules: list[tuple[Rule, tuple[str, ...]]]) -> RuleSet:
-    sources = tuple(either(patterns) for _, patterns in rules)
-    # Each pattern compiled on its own, names no group and sets no flag for the whole: together they compile too.
-    finder = word_starts(p for _, patterns in rules for p in patterns)
-    return RuleSet(tuple(rule for rule, _ in rules), finder, sources)
-
-
-def _rules(check: FileCheck, safety: LineDict, group: str) -> list[tuple[Rule, tuple[str, ...]]]:
-    rules: list[tuple[Rule, tuple[str, ...]]] = []
-    seen = set()
-    items = check.sequence(safety.get(group, LineList()), safety.line_of(group), f"safety '{group}'")
-    for index, item in enumerate(items):
-        entry = check.mapping(item, items.line_of(index), f"a {group} rule")
-        check.keys(entry, f"a {group} rule", {"id", "patterns"}, {"crisis"})
-        rule_id = check.text(entry, "id", f"a {group} rule")
-        if rule_id in seen:
-            check.problem(entry.line_of("id"), f"{group} rule id '{rule_id}' is used twice")
-        seen.add(rule_id)
-        crisis = entry.get("crisis", False)
-        if not isinstance(crisis, bool):
-            check.problem(entry.line_of("crisis"), f"rule '{rule_id}': 'crisis' must be true or false")
-        patterns = _patterns(check, entry.get("patterns"), entry.line_of("patterns"), f"rule '{rule_id}'")
-        for pattern in patterns:
-            if re.compile(pattern).groupindex:
-                check.problem(entry.line_of("patterns"), f"rule '{rule_id}': safety patterns may not name groups")
-        rules.append((Rule(rule_id, crisis is True), patterns))
-    return rules
 
 
 def _intents(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:
@@ -219,3 +184,8 @@ def _lines(check: FileCheck, data: LineDict) -> dict[str, str]:
         for field in sorted(fields - PLACEHOLDERS):
             check.problem(line, f"line '{name}' has an unknown placeholder {{{field}}}")
     return lines
+
+
+def either(patterns: Iterable[str]) -> str:
+    """One pattern matching wherever any of `patterns` matches."""
+    return "|".join(f"(?:{pattern})" for pattern in patterns) or NEVER

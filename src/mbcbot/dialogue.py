@@ -6,12 +6,17 @@ safety (emergency, then personal advice) -> commands and small talk
 
 from __future__ import annotations
 
+import re
+
 from mbcbot.matching import MAX_TOGETHER, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
-from mbcbot.model import Knowledge, Reply, Session, Slide
+from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
 from mbcbot.replies import Voice, spoken_date, titles
+from mbcbot.safety import advice_rule, emergency_rule
 from mbcbot.text import normalised, plain, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
+CLAUSE_BREAK = re.compile(r"(?<=[.!?;:\n])\s*")  # after the end of a sentence or clause (its mark kept)
+MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
 
 
 class Dialogue:
@@ -29,8 +34,10 @@ class Dialogue:
     def reply(self, message: str, session: Session) -> tuple[Reply, Session]:
         """The reply to `message` and the session after it."""
         session = session._replace(turns=session.turns + 1)
-        if len(message) > self.rules.max_message_chars:
-            return self._simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars), session
+        if len(message) > self.rules.max_message_chars:  # safety reads it all the same (a bounded part of a huge one)
+            emergency = self.emergency(message)
+            too_long = self._simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars)
+            return emergency or too_long, session
         text = normalised(message)
         flat = plain(text)
         if not flat:
@@ -46,7 +53,15 @@ class Dialogue:
             handled = self._command(said, session) or self._small_talk(said, session)
             if handled is not None:
                 return handled
-        return self._answer(rest, session)
+        reply, after = self._answer(rest, session)
+        if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
+            for clause in _question_clauses(text):
+                said = self.rules.lead_ins.sub("", clause).strip() or clause
+                if said != rest and said:
+                    answered, answered_after = self._answer(said, session)
+                    if answered.kind == "answer":
+                        return answered, answered_after
+        return reply, after
 
     def explained(self, message: str, session: Session) -> dict[str, object]:
         """Why a message gets its reply: the words read, their weights, the slides scored."""
@@ -76,14 +91,24 @@ class Dialogue:
     def _simple(self, kind: str, line: str, rule: str, suggestions: tuple[str, ...] = (), **values: object) -> Reply:
         return Reply(kind=kind, text=self.voice.line(line, **values), rule=rule, suggestions=suggestions)
 
-    def _safety(self, text: str, flat: str) -> Reply | None:
+    def emergency(self, message: str) -> Reply | None:
+        """The emergency reply when the message reports an emergency or a crisis (of any length), else None."""
+        text = normalised(message[:MAX_SAFETY_CHARS])
+        rule = self._emergency_rule(text, plain(text))
+        return self._emergency(rule.id, rule.crisis) if rule is not None else None
+
+    def _emergency_rule(self, text: str, flat: str) -> Rule | None:
+        """The emergency rule the message reports, read as typed and with its spelling corrected."""
         corrected = " ".join([self.matcher.corrected(word) for word in words(flat)])
-        texts = (flat,) if corrected == flat else (flat, corrected)
-        rule = self.rules.emergency.first(*texts)
-        if rule is not None:  # a crisis rule, when one matches too, decides the reply
-            rule = self.rules.crisis.first(*texts) or rule
+        punctuated = text.lower()  # clause breaks are read from the punctuation
+        texts = (punctuated,) if corrected == flat else (punctuated, corrected)
+        return emergency_rule(self.knowledge.safety, *texts)
+
+    def _safety(self, text: str, flat: str) -> Reply | None:
+        rule = self._emergency_rule(text, flat)
+        if rule is not None:
             return self._emergency(rule.id, rule.crisis)
-        rule = self.rules.advice.first(flat)
+        rule = advice_rule(self.knowledge.safety, flat)
         return self._advice(rule.id, flat) if rule is not None else None
 
     def _emergency(self, rule_id: str, crisis: bool) -> Reply:
@@ -241,6 +266,17 @@ class Dialogue:
         near = [c.slide for c in ranked[:3]] or list(self.slides[:3])
         lines.append(self.voice.line("fallback_suggest", titles=titles(near)))
         return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=tuple(s.title for s in near))
+
+
+def _question_clauses(text: str) -> list[str]:
+    """The clauses of a message, in plain form, those asked as questions first and each group last first."""
+    parts = [part for part in CLAUSE_BREAK.split(text) if plain(part)]
+    if len(parts) < 2:
+        parts = [part for part in text.split(",") if plain(part)]
+    if len(parts) < 2:
+        return []
+    asked = [part for part in parts if part.rstrip().endswith("?")]
+    return [plain(part) for part in [*reversed(asked), *reversed([p for p in parts if p not in asked])]]
 
 
 def _chosen(ranked: list[Candidate]) -> list[Candidate]:

@@ -1,6 +1,6 @@
 """Read and validate a knowledge folder into frozen `Knowledge`, or report every problem.
 
-A knowledge folder holds `lexicon.yaml`, `conversation.yaml` and one folder per
+A knowledge folder holds `lexicon.yaml`, `conversation.yaml`, `safety.yaml` and one folder per
 reviewed pack (`pack.yaml`, `slides.yaml`, `stamp.yaml`).
 """
 
@@ -16,6 +16,7 @@ from mbcbot.forked import mapped
 from mbcbot.lexicon import lexicon_file, lexicon_from
 from mbcbot.model import FrozenMap, Knowledge, Pack, Review, Slide
 from mbcbot.review import STAMP_FILE, pack_digest, slide_digest
+from mbcbot.safety import safety_from
 from mbcbot.schema import FileCheck
 from mbcbot.text import Reader, Reading, normalised, sentences
 from mbcbot.yamlfile import read_yaml, shown
@@ -62,9 +63,11 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
     checked, found = lexicon_from(lexicon, slides, reader)
     problems += found
     problems += conversation_problems
+    safety, safety_problems = safety_from(root / "safety.yaml")
+    problems += safety_problems
     if problems:
         raise KnowledgeError(problems)
-    return Knowledge(str(root), tuple(packs), checked, conversation)
+    return Knowledge(str(root), tuple(packs), checked, conversation, safety)
 
 
 def _size(path: Path) -> int:

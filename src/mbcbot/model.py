@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple, NoReturn, Protocol, TypeVar
+from typing import Any, NamedTuple, NoReturn, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -95,32 +95,22 @@ class Lexicon(NamedTuple):
 
 
 class Rule(NamedTuple):
-    """A named safety rule."""
+    """A safety rule: it fires when every concept of one of its combinations stands in a message (see `safety`)."""
 
     id: str
     crisis: bool = False
+    when: tuple[tuple[str, ...], ...] = ()
+    always: bool = False  # a hit counts however it is framed
+    within: int = 0  # when set, a combination's concepts stand within this many words of one another
 
 
-class Searcher(Protocol):
-    """Something that tells whether it is found in a text (a compiled pattern, or several searched together)."""
+class Safety(NamedTuple):
+    """Red-flag and advice concepts, the framing that tells a report from a question, and the rules over them."""
 
-    def search(self, text: str) -> object: ...
-
-
-class RuleSet(NamedTuple):
-    """Rules searched in one pass; `sources[i]` is rule i's patterns, `pattern` all of them."""
-
-    rules: tuple[Rule, ...]
-    pattern: Searcher  # all of the rules' patterns, searched together
-    sources: tuple[str, ...]
-
-    def first(self, *texts: str) -> Rule | None:
-        """The first rule, in order, found in the first text that any rule is found in."""
-        for text in texts:
-            if self.pattern.search(text):
-                # Rare: only now is each rule's own pattern compiled (re keeps it cached).
-                return next(rule for rule, source in zip(self.rules, self.sources, strict=True) if re.search(source, text))
-        return None
+    phrases: Mapping[str, tuple[tuple[tuple[Any, ...], str], ...]]  # a first word -> (parsed phrase, concept) it opens
+    emergency: tuple[Rule, ...]
+    advice: tuple[Rule, ...]
+    vocabulary: frozenset[str]  # every plain word the concepts name: misspellings of them are corrected
 
 
 class Conversation(NamedTuple):
@@ -129,9 +119,6 @@ class Conversation(NamedTuple):
     emergency_number: str
     crisis_lines: Mapping[str, str]
     max_message_chars: int
-    crisis: RuleSet
-    emergency: RuleSet
-    advice: RuleSet
     lead_ins: re.Pattern[str]
     intents: Mapping[str, re.Pattern[str]]
     commands: Mapping[str, re.Pattern[str]]
@@ -147,6 +134,7 @@ class Knowledge(NamedTuple):
     packs: tuple[Pack, ...]
     lexicon: Lexicon
     conversation: Conversation
+    safety: Safety
 
     @property
     def slides(self) -> tuple[Slide, ...]:

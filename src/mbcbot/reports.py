@@ -66,7 +66,6 @@ def coverage_lines(knowledge: Knowledge, results: Sequence[Result]) -> list[str]
     replies = [turn.reply for result in results for turn in result.turns]
     rules = {reply.rule for reply in replies}
     quoted = " ".join(quote for reply in replies for quote in reply.quotes)
-    conversation = knowledge.conversation
     groups = {
         "slides": [
             (f"slide {s.number} {s.title}", any(s.number in r.slides and r.quotes for r in replies)) for s in knowledge.slides
@@ -74,8 +73,8 @@ def coverage_lines(knowledge: Knowledge, results: Sequence[Result]) -> list[str]
         "sentences": [
             (f"slide {s.number}: {sentence[:60]}", sentence in quoted) for s in knowledge.slides for sentence in s.sentences
         ],
-        "safety rules": [(f"emergency:{rule.id}", f"emergency:{rule.id}" in rules) for rule in conversation.emergency.rules]
-        + [(f"advice:{rule.id}", f"advice:{rule.id}" in rules) for rule in conversation.advice.rules],
+        "safety rules": [(f"emergency:{rule.id}", f"emergency:{rule.id}" in rules) for rule in knowledge.safety.emergency]
+        + [(f"advice:{rule.id}", f"advice:{rule.id}" in rules) for rule in knowledge.safety.advice],
         "intents": [(f"intent:{name}", f"intent:{name}" in rules) for name in INTENTS]
         + [(f"command:{name}", f"command:{name}" in rules) for name in COMMANDS]
         + [(name, name in rules) for name in ("match", "clarify", "not-covered")],

@@ -1,0 +1,142 @@
+"""Phrases over word stems, the little language safety concepts are written in.
+
+A phrase is words, read as stems, with:
+  (a|b c)   either wording; (a|) makes a word optional; groups nest
+  word*     any word that begins so ("suicid*")
+  _         any one word
+  <38-43>   a whole number in that range ("38", "38c", "39.5" reads as 39 and 5)
+
+A phrase is parsed once, when knowledge loads, into nested tuples, and tried
+at a word by walking them: no wording is spelled out, so a phrase with many
+choices costs no more memory than its text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mbcbot.text import stem, words
+
+# A parsed phrase: ("w", stem) | ("p", prefix) | ("n", low, high) | ("_",) | ("seq", parts) | ("alt", options)
+Node = tuple[Any, ...]
+
+_TOKEN = re.compile(r"\(|\)|\||[^\s()|]+")
+_NUMBER = re.compile(r"<(\d{1,4})-(\d{1,4})>")
+_LEADING_NUMBER = re.compile(r"(\d+)(c|f|deg|degree|degrees)?")
+ANY_NUMBER = "#"  # the first word of a phrase that opens with a number
+MAX_DEPTH = 8  # groups nested deeper than this are refused
+
+
+def parsed(text: str) -> Node:
+    """The phrase, parsed; ValueError saying what is wrong with it."""
+    tokens = _TOKEN.findall(text.lower())
+    node, at = _sequence(tokens, 0, 0)
+    if at != len(tokens):
+        raise ValueError("has a ')' before its '('")
+    if not _firsts(node):
+        raise ValueError("can be read as no words at all")
+    if "_" in _firsts(node):
+        raise ValueError("may not open with '_' (any word)")
+    return node
+
+
+def _sequence(tokens: list[str], at: int, depth: int) -> tuple[Node, int]:
+    """The parts from `at` up to a '|' or ')' at this depth, and where they end."""
+    parts: list[Node] = []
+    while at < len(tokens) and tokens[at] not in ("|", ")"):
+        token = tokens[at]
+        if token == "(":
+            if depth >= MAX_DEPTH:
+                raise ValueError(f"nests groups more than {MAX_DEPTH} deep")
+            options: list[Node] = []
+            at += 1
+            while True:
+                option, at = _sequence(tokens, at, depth + 1)
+                options.append(option)
+                if at >= len(tokens):
+                    raise ValueError("has a '(' that is never closed")
+                at += 1
+                if tokens[at - 1] == ")":
+                    break
+            parts.append(("alt", tuple(options)))
+            continue
+        parts.extend(_words(token))
+        at += 1
+    if depth == 0 and at < len(tokens) and tokens[at] == "|":
+        raise ValueError("has a '|' outside any group")
+    return ("seq", tuple(parts)), at
+
+
+def _words(token: str) -> list[Node]:
+    if token == "_":
+        return [("_",)]
+    if token.endswith("*") and len(token) > 1:
+        prefix = "".join(words(token))
+        if len(prefix) < 3:
+            raise ValueError(f"has a prefix {token!r} of under three letters")
+        return [("p", prefix)]
+    number = _NUMBER.fullmatch(token)
+    if number:
+        return [("n", int(number.group(1)), int(number.group(2)))]
+    return [("w", stem(word)) for word in words(token)]
+
+
+def first_words(node: Node) -> frozenset[str]:
+    """The stems a phrase can open with; ANY_NUMBER for a number, a prefix as "prefix*"."""
+    return frozenset(_firsts(node))
+
+
+def _firsts(node: Node) -> set[str]:
+    kind = node[0]
+    if kind == "w":
+        return {str(node[1])}
+    if kind == "p":
+        return {f"{node[1]}*"}
+    if kind == "n":
+        return {ANY_NUMBER}
+    if kind == "_":
+        return {"_"}
+    if kind == "alt":
+        return set().union(*(_firsts(option) for option in node[1]))
+    found: set[str] = set()
+    for part in node[1]:
+        found |= _firsts(part)
+        if not _empty(part):
+            break
+    return found
+
+
+def _empty(node: Node) -> bool:
+    """Whether the phrase can be read as no words."""
+    kind = node[0]
+    if kind == "seq":
+        return all(_empty(part) for part in node[1])
+    if kind == "alt":
+        return any(_empty(option) for option in node[1])
+    return False
+
+
+def ends(node: Node, said: list[str], stems: list[str], at: int) -> set[int]:
+    """Where a reading of the phrase that starts at word `at` can end (the word after its last)."""
+    kind = node[0]
+    if kind == "seq":
+        positions = {at}
+        for part in node[1]:
+            positions = {end for position in positions for end in ends(part, said, stems, position)}
+            if not positions:
+                break
+        return positions
+    if kind == "alt":
+        return set().union(*(ends(option, said, stems, at) for option in node[1]))
+    if at >= len(stems):
+        return set()
+    if kind == "w":
+        return {at + 1} if stems[at] == node[1] else set()
+    if kind == "p":
+        return {at + 1} if said[at].startswith(str(node[1])) else set()
+    if kind == "n":
+        number = _LEADING_NUMBER.fullmatch(said[at])
+        low, high = int(node[1]), int(node[2])
+        return {at + 1} if number and low <= int(number.group(1)) <= high else set()
+    return {at + 1}  # "_": any word

@@ -1,0 +1,278 @@
+"""Red flags as concepts: read `safety.yaml`, and tell which emergency or advice rule a message sets off.
+
+A concept is a named list of phrases ("fever": fever, temperature, hot and
+shivery, rigors, 38 to 43 degrees ...). A rule fires when all the concepts of
+one of its combinations stand in a message ("fever" with "on chemo"). A red
+flag only counts when the message reports it happening, not when it asks about
+it in general ("does it cause seizures?") or tells of long ago; when that
+cannot be told, it counts (safety wins ties).
+
+Phrases are read as word stems, so one form of a word covers its plurals and
+endings. A phrase may hold (a|b) for either of two wordings, (a|) for an
+optional word, `word*` for any word that begins so, `_` for any one word, and
+<38-43> for a whole number in that range ("38", "38c", "39.5").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+from mbcbot.errors import Problem
+from mbcbot.model import FrozenMap, Rule, Safety
+from mbcbot.phrases import ANY_NUMBER, Node, ends, first_words, parsed
+from mbcbot.schema import FileCheck
+from mbcbot.text import stem, words
+from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
+
+ROLES = ("person", "general", "now", "long_ago", "asks_of", "negation")  # the framing concepts every safety file defines
+PREFIX_MARK = "*"  # phrases opening with a prefix are filed under this and the prefix's first three letters
+NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
+CLAUSE_BREAK = re.compile(r"[.!?;:,\n]+")  # where one clause of a message ends and the next begins
+_PREFIX = re.compile(r"\w+\*")
+
+
+class Hit(NamedTuple):
+    """A concept's phrase found in a message, by word positions (end included)."""
+
+    concept: str
+    start: int
+    end: int
+
+
+def emergency_rule(safety: Safety, *texts: str) -> Rule | None:
+    """The emergency rule (a crisis rule first) reported in the first of `texts` that reports one."""
+    for text in texts:
+        found = hits(safety, text)
+        fired = [rule for rule in safety.emergency if _fires(rule, found, text)]
+        if fired:
+            return next((rule for rule in fired if rule.crisis), fired[0])
+    return None
+
+
+def advice_rule(safety: Safety, text: str) -> Rule | None:
+    """The first advice rule whose concepts stand in `text`, however it is framed."""
+    found = hits(safety, text)
+    return next((rule for rule in safety.advice if _present(rule, found)), None)
+
+
+def hits(safety: Safety, text: str) -> list[Hit]:
+    """Every concept phrase in `text`, with its words' positions (the longest reading of each)."""
+    said = words(text)
+    stems = [stem(word) for word in said]
+    found = []
+    phrases = safety.phrases
+    for at, first in enumerate(stems):
+        word = said[at]
+        candidates = phrases.get(first, ())
+        if len(word) >= 3 and PREFIX_MARK + word[:3] in phrases:
+            candidates = (*candidates, *phrases[PREFIX_MARK + word[:3]])
+        if word[:1].isdigit() and ANY_NUMBER in phrases:
+            candidates = (*candidates, *phrases[ANY_NUMBER])
+        for phrase, concept in candidates:
+            reached = ends(phrase, said, stems, at)
+            if reached:
+                found.append(Hit(concept, at, max(reached) - 1))
+    return found
+
+
+def _present(rule: Rule, hits: list[Hit]) -> bool:
+    """Whether every concept of one of the rule's combinations stands among `hits`."""
+    held = {hit.concept for hit in hits}
+    return any(all(concept in held for concept in combo) and _near(rule, combo, hits) for combo in rule.when)
+
+
+def _near(rule: Rule, combo: tuple[str, ...], hits: list[Hit]) -> bool:
+    if not rule.within or len(combo) < 2:
+        return True
+    first = [hit for hit in hits if hit.concept == combo[0]]
+    return all(
+        any(abs(other.start - hit.start) <= rule.within for hit in first for other in hits if other.concept == concept)
+        for concept in combo[1:]
+    )
+
+
+def _fires(rule: Rule, hits: list[Hit], text: str) -> bool:
+    """Whether the rule's red flag stands in the message, reported (not negated, asked in general or long past)."""
+    live = [hit for hit in hits if hit.concept in ROLES or not _negated(hit, hits)]
+    for combo in rule.when:
+        if not _present(rule._replace(when=(combo,)), live):
+            continue
+        if rule.always:
+            return True
+        flags = [hit for hit in live if hit.concept == combo[0]]
+        if any(_reported(flag, live, text, rule.crisis) for flag in flags):
+            return True
+    return False
+
+
+def _negated(hit: Hit, hits: list[Hit]) -> bool:
+    """Whether a "no", "not" or "without" stands just before the hit, with no other concept between."""
+    before = [other for other in hits if other.end < hit.start and hit.start - other.end <= NEGATION_REACH]
+    if not before:
+        return False
+    nearest = max(before, key=lambda other: (other.end, other.start))
+    return nearest.concept == "negation"
+
+
+def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bool:
+    """Whether the message reports the flag as happening to someone, rather than asking of it in general.
+
+    Words of a crisis are taken as said of oneself unless a question word asks about them ("life isn't worth
+    living with mets" is not a question about mets).
+    """
+    if any(hit.concept == "now" for hit in hits):
+        return True
+    clause = _clause_of(text, flag.start)
+    in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
+    if any(hit.concept == "long_ago" for hit in in_clause):
+        return False
+    framing = {hit.end: hit for hit in in_clause if hit.concept in ("person", "general") and hit.end < flag.start}
+    for at in range(flag.start - 1, clause[0] - 1, -1):
+        hit = framing.get(at)
+        if hit is None:
+            continue
+        before = framing.get(hit.start - 1)
+        if hit.concept == "general":  # a question, unless a person says it ("I could ...")
+            return before is not None and before.concept == "person"
+        return before is None or before.concept != "general"  # "can I have seizures" asks; "I have" reports
+    asked = [hit for hit in in_clause if hit.concept == "asks_of" and not flag.start <= hit.start <= flag.end]
+    return crisis or not asked  # "is chest pain a sign of ...", "chest pain lung mets": a question about it
+
+
+def _clause_of(text: str, position: int) -> tuple[int, int]:
+    """The word positions (start, end not included) of the clause holding word `position`."""
+    start = 0
+    for part in CLAUSE_BREAK.split(text):
+        count = len(words(part))
+        if start <= position < start + count:
+            return start, start + count
+        start += count
+    return 0, start
+
+
+# Reading safety.yaml
+
+
+def safety_from(path: Path) -> tuple[Safety, list[Problem]]:
+    """The safety rules in `path`, and every problem found in them."""
+    check = FileCheck(shown(path))
+    data, problems = read_yaml(path)
+    if problems:
+        return _safety({}, (), (), frozenset()), problems
+    data = check.mapping(data, 1, "the file")
+    check.keys(data, "the safety file", {"concepts", "framing", "emergency", "advice"})
+    concepts: dict[str, list[Node]] = {}
+    vocabulary: set[str] = set()
+    for section, fixed in (("framing", True), ("concepts", False)):
+        table = check.mapping(data.get(section, LineDict()), data.line_of(section), f"'{section}'")
+        if fixed:
+            check.keys(table, f"'{section}'", set(ROLES))
+        for name, value in table.items():
+            if not fixed and (not isinstance(name, str) or name in ROLES):
+                check.problem(table.line_of(name), f"concept name {name!r} is taken by the framing")
+                continue
+            items = check.sequence(value, table.line_of(name), f"concept '{name}'")
+            if not items:
+                check.problem(table.line_of(name), f"concept '{name}' has no phrases")
+            for index, item in enumerate(items):
+                phrase = _phrase(check, item, items.line_of(index), str(name))
+                if phrase is not None:
+                    concepts.setdefault(str(name), []).append(phrase)
+                    vocabulary.update(word for word in words(_PREFIX.sub(" ", str(item))) if word.isalpha())
+    emergency = _rules(check, data, "emergency", concepts)
+    advice = _rules(check, data, "advice", concepts)
+    return _safety(concepts, emergency, advice, frozenset(vocabulary)), check.problems
+
+
+def _safety(
+    concepts: Mapping[str, list[Node]], emergency: Iterable[Rule], advice: Iterable[Rule], vocabulary: frozenset[str]
+) -> Safety:
+    """The frozen safety rules, each phrase filed under the words it can open with."""
+    filed: dict[str, list[tuple[Node, str]]] = {}
+    for name, phrases in concepts.items():
+        for phrase in phrases:
+            for first in sorted(first_words(phrase)):
+                key = PREFIX_MARK + first[:3] if first.endswith("*") else first
+                if (phrase, name) not in filed.setdefault(key, []):
+                    filed[key].append((phrase, name))
+    return Safety(
+        FrozenMap({key: tuple(found) for key, found in sorted(filed.items())}), tuple(emergency), tuple(advice), vocabulary
+    )
+
+
+def _phrase(check: FileCheck, item: object, line: int, concept: str) -> Node | None:
+    """One phrase of a concept, parsed; None, with a problem, when it cannot be."""
+    if not isinstance(item, str) or not item.strip():
+        shown_item = "empty text" if isinstance(item, str) else f"{item!r} (quote it)"
+        check.problem(line, f"concept '{concept}': a phrase must be non-empty text, not {shown_item}")
+        return None
+    try:
+        return parsed(item)
+    except ValueError as error:
+        check.problem(line, f"concept '{concept}': phrase {item!r} {error}")
+        return None
+
+
+def _rules(check: FileCheck, data: LineDict, group: str, concepts: Mapping[str, list[Node]]) -> list[Rule]:
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    items = check.sequence(data.get(group, LineList()), data.line_of(group), f"'{group}'")
+    for index, item in enumerate(items):
+        entry = check.mapping(item, items.line_of(index), f"a {group} rule")
+        check.keys(entry, f"a {group} rule", {"id", "when"}, {"crisis", "always", "within", "reports", "mentions"})
+        rule_id = check.text(entry, "id", f"a {group} rule")
+        if rule_id in seen:
+            check.problem(entry.line_of("id"), f"{group} rule id '{rule_id}' is used twice")
+        seen.add(rule_id)
+        flags = {}
+        for flag in ("crisis", "always"):
+            value = entry.get(flag, False)
+            if not isinstance(value, bool):
+                check.problem(entry.line_of(flag), f"rule '{rule_id}': '{flag}' must be true or false")
+            flags[flag] = value is True
+        within = entry.get("within", 0)
+        if not isinstance(within, int) or isinstance(within, bool) or not 0 <= within <= 50:
+            check.problem(entry.line_of("within"), f"rule '{rule_id}': 'within' must be a whole number of words, 0 to 50")
+            within = 0
+        when = _combinations(check, entry, rule_id, concepts)
+        for key in ("reports", "mentions"):
+            check.texts(entry, key, f"rule '{rule_id}'")
+        rules.append(Rule(rule_id, flags["crisis"], when, flags["always"], within))
+    return rules
+
+
+def _combinations(
+    check: FileCheck, entry: LineDict, rule_id: str, concepts: Mapping[str, list[Node]]
+) -> tuple[tuple[str, ...], ...]:
+    """A rule's combinations of concepts: each a concept name or a list of them."""
+    items = check.sequence(entry.get("when", LineList()), entry.line_of("when"), f"rule '{rule_id}' 'when'")
+    if not items:
+        check.problem(entry.line_of("when"), f"rule '{rule_id}' has no combination in 'when'")
+    found = []
+    for index, item in enumerate(items):
+        combo = (item,) if isinstance(item, str) else tuple(item) if isinstance(item, list) else ()
+        if not combo or not all(isinstance(name, str) for name in combo):
+            check.problem(items.line_of(index), f"rule '{rule_id}': a combination is a concept name or a list of them")
+            continue
+        unknown = [name for name in combo if name not in concepts or name in ROLES]
+        for name in unknown:
+            check.problem(items.line_of(index), f"rule '{rule_id}' names an unknown concept '{name}'")
+        if not unknown:
+            found.append(combo)
+    return tuple(found)
+
+
+def examples(path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Each rule's example messages, by rule id: 'reports' it must fire on, 'mentions' it must not."""
+    data, problems = read_yaml(path)
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    if problems or not isinstance(data, dict):
+        return found
+    for group in ("emergency", "advice"):
+        for entry in data.get(group) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                found[f"{group}:{entry['id']}"] = {key: tuple(entry.get(key) or ()) for key in ("reports", "mentions")}
+    return found

@@ -102,6 +102,17 @@ def test_a_long_message_is_a_422_with_a_clear_error(client: TestClient) -> None:
     assert "xxxx" not in response.text
 
 
+@pytest.mark.parametrize("fast_chat", [True, False])
+def test_a_long_message_reporting_an_emergency_gets_the_emergency_reply(bot: Bot, fast_chat: bool) -> None:
+    story = "We have been to every appointment and I write it all down. " * 20 + "Now she is fitting on the floor."
+    app = create_app(bot, WebSettings(secret=SECRET, rate_per_minute=0), fast_chat=fast_chat)
+    with TestClient(app) as client:
+        response = client.post("/api/v1/chat", json={"message": story})
+    assert response.status_code == 200
+    assert response.json()["reply"]["kind"] == "emergency"
+    assert response.json()["reply"]["rule"] == "emergency:seizure-now"
+
+
 @pytest.mark.parametrize("body", [b"{}", b'{"message": 5}', b"not json", b'["message"]'])
 def test_malformed_requests_are_422(client: TestClient, body: bytes) -> None:
     response = client.post("/api/v1/chat", content=body, headers={"Content-Type": "application/json"})

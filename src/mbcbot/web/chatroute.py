@@ -72,9 +72,12 @@ class Chat:
             return 422, error_body("invalid_request", "The request is not valid: body.message: a text is required")
         if not is_unicode(message) or (isinstance(state, str) and not is_unicode(state)):
             return 422, error_body("invalid_request", "The request is not valid: body: text with a lone surrogate")
-        if len(message) > self.limit:
+        state_ok = state is None or (isinstance(state, str) and len(state) <= STATE_LIMIT)
+        if len(message) > self.limit:  # safety reads it first: an emergency is answered whatever its length
+            if state_ok and self.bot.dialogue.emergency(message) is not None:
+                return 200, self.answer(message, state, scope)
             return 422, error_body("message_too_long", self.too_long)
-        if state is not None and (not isinstance(state, str) or len(state) > STATE_LIMIT):
+        if not state_ok:
             return 422, error_body(
                 "invalid_request", f"The request is not valid: body.state: text of at most {STATE_LIMIT} characters"
             )

@@ -20,8 +20,14 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"
 # Floors: the tuning sets are held to nearly all. The held-out set is never
 # tuned on (its failures are not read), so it is held to the figures it scored
 # when first run: a regression guard, not a target (see BENCHMARKS.md).
-FLOORS = {"tuning.yaml": 0.97, "tuning-2.yaml": 0.95, "tuning-safety.yaml": 0.97, "heldout.yaml": 0.90}
-ANSWERED_WHEN_IT_SHOULD_NOT = {"heldout.yaml": 2}
+FLOORS = {
+    "tuning.yaml": 0.97,
+    "tuning-2.yaml": 0.95,
+    "tuning-safety.yaml": 0.97,
+    "heldout.yaml": 0.90,
+    "blind-2026-12-04a.yaml": 0.85,  # blind round A, tuned on since (BENCHMARKS.md, "Blind rounds")
+}
+ANSWERED_WHEN_IT_SHOULD_NOT = {"heldout.yaml": 2, "blind-2026-12-04a.yaml": 2}
 
 
 def _summary(bot: Bot, path: Path) -> Summary:

@@ -14,7 +14,6 @@ from mbcbot.text import normalised
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
 
 NEVER = "(?!)"  # a pattern that matches nothing
-_NEVER = NEVER
 INTENTS = ("greeting", "thanks", "goodbye", "help", "sources")
 COMMANDS = ("more", "next", "previous", "slide", "topics", "restart")
 LINES = (
@@ -86,15 +85,15 @@ def _either_whole(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
 def _pattern(check: FileCheck, value: object, line: int) -> re.Pattern[str]:
     if not isinstance(value, str) or not value:
         check.problem(line, "a pattern must be non-empty text")
-        return re.compile(_NEVER)
+        return re.compile(NEVER)
     try:
         compiled = re.compile(value)
     except re.error as error:
         check.problem(line, f"pattern {value!r} is not a valid regular expression: {error}")
-        return re.compile(_NEVER)
+        return re.compile(NEVER)
     if value.startswith("(?") and not _in_a_group(value):  # only an opening "(?" can set flags for the whole
         check.problem(line, f"pattern {value!r} sets flags for the whole expression; set them on a group, as (?i:...)")
-        return re.compile(_NEVER)
+        return re.compile(NEVER)
     return compiled
 
 
@@ -115,7 +114,7 @@ def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[st
     good = []
     for index, item in enumerate(items):
         compiled = _pattern(check, item, items.line_of(index))
-        if compiled.pattern != _NEVER:
+        if compiled.pattern != NEVER:
             good.append(compiled.pattern)
     return tuple(good)
 
@@ -130,7 +129,7 @@ def _intents(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:
             found[name] = re.compile(either(patterns))
         except re.error as error:  # a group name used twice
             check.problem(table.line_of(name), f"intent '{name}': its patterns cannot be searched together ({error})")
-            found[name] = re.compile(_NEVER)
+            found[name] = re.compile(NEVER)
     return found
 
 

@@ -6,16 +6,13 @@ safety (emergency, then personal advice) -> commands and small talk
 
 from __future__ import annotations
 
-import re
-
 from mbcbot.matching import MAX_TOGETHER, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
 from mbcbot.replies import Voice, spoken_date, titles
-from mbcbot.safety import advice_rule, emergency_rule
-from mbcbot.text import normalised, plain, words
+from mbcbot.safety import Hit, advice_rule, emergency_rule, hits
+from mbcbot.text import clauses, normalised, plain, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
-CLAUSE_BREAK = re.compile(r"(?<=[.!?;:\n])\s*")  # after the end of a sentence or clause (its mark kept)
 MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
 
 
@@ -94,21 +91,24 @@ class Dialogue:
     def emergency(self, message: str) -> Reply | None:
         """The emergency reply when the message reports an emergency or a crisis (of any length), else None."""
         text = normalised(message[:MAX_SAFETY_CHARS])
-        rule = self._emergency_rule(text, plain(text))
+        rule = self._emergency_rule(text, plain(text), hits(self.knowledge.safety, text))
         return self._emergency(rule.id, rule.crisis) if rule is not None else None
 
-    def _emergency_rule(self, text: str, flat: str) -> Rule | None:
-        """The emergency rule the message reports, read as typed and with its spelling corrected."""
+    def _emergency_rule(self, text: str, flat: str, found: list[Hit]) -> Rule | None:
+        """The emergency rule the message reports, read as typed and then with its spelling corrected."""
+        safety = self.knowledge.safety
+        rule = emergency_rule(safety, text, found)  # clause breaks are read from the punctuation
         corrected = " ".join([self.matcher.corrected(word) for word in words(flat)])
-        punctuated = text.lower()  # clause breaks are read from the punctuation
-        texts = (punctuated,) if corrected == flat else (punctuated, corrected)
-        return emergency_rule(self.knowledge.safety, *texts)
+        if rule is None and corrected != flat:
+            rule = emergency_rule(safety, corrected, hits(safety, corrected))
+        return rule
 
     def _safety(self, text: str, flat: str) -> Reply | None:
-        rule = self._emergency_rule(text, flat)
+        found = hits(self.knowledge.safety, text)
+        rule = self._emergency_rule(text, flat, found)
         if rule is not None:
             return self._emergency(rule.id, rule.crisis)
-        rule = advice_rule(self.knowledge.safety, flat)
+        rule = advice_rule(self.knowledge.safety, found)
         return self._advice(rule.id, flat) if rule is not None else None
 
     def _emergency(self, rule_id: str, crisis: bool) -> Reply:
@@ -270,13 +270,13 @@ class Dialogue:
 
 def _question_clauses(text: str) -> list[str]:
     """The clauses of a message, in plain form, those asked as questions first and each group last first."""
-    parts = [part for part in CLAUSE_BREAK.split(text) if plain(part)]
+    parts = clauses(text)
     if len(parts) < 2:
-        parts = [part for part in text.split(",") if plain(part)]
+        parts = clauses(text, commas=True)
     if len(parts) < 2:
         return []
     asked = [part for part in parts if part.rstrip().endswith("?")]
-    return [plain(part) for part in [*reversed(asked), *reversed([p for p in parts if p not in asked])]]
+    return [plain(part) for part in [*reversed(asked), *reversed([p for p in parts if p not in asked])] if plain(part)]
 
 
 def _chosen(ranked: list[Candidate]) -> list[Candidate]:

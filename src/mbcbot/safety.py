@@ -24,13 +24,12 @@ from mbcbot.errors import Problem
 from mbcbot.model import FrozenMap, Rule, Safety
 from mbcbot.phrases import ANY_NUMBER, Node, ends, first_words, parsed
 from mbcbot.schema import FileCheck
-from mbcbot.text import stem, words
+from mbcbot.text import clauses, stem, words
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
 
 ROLES = ("person", "general", "now", "long_ago", "asks_of", "negation")  # the framing concepts every safety file defines
 PREFIX_MARK = "*"  # phrases opening with a prefix are filed under this and the prefix's first three letters
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
-CLAUSE_BREAK = re.compile(r"[.!?;:,\n]+")  # where one clause of a message ends and the next begins
 _PREFIX = re.compile(r"\w+\*")
 
 
@@ -42,20 +41,18 @@ class Hit(NamedTuple):
     end: int
 
 
-def emergency_rule(safety: Safety, *texts: str) -> Rule | None:
-    """The emergency rule (a crisis rule first) reported in the first of `texts` that reports one."""
-    for text in texts:
-        found = hits(safety, text)
-        fired = [rule for rule in safety.emergency if _fires(rule, found, text)]
-        if fired:
-            return next((rule for rule in fired if rule.crisis), fired[0])
-    return None
+def emergency_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
+    """The emergency rule (a crisis rule first) that `text`, whose concept phrases are `found`, reports."""
+    live = [hit for hit in found if hit.concept in ROLES or not _negated(hit, found)]
+    held = {hit.concept for hit in live}
+    fired = [rule for rule in safety.emergency if _fires(rule, live, held, text)]
+    return next((rule for rule in fired if rule.crisis), fired[0]) if fired else None
 
 
-def advice_rule(safety: Safety, text: str) -> Rule | None:
-    """The first advice rule whose concepts stand in `text`, however it is framed."""
-    found = hits(safety, text)
-    return next((rule for rule in safety.advice if _present(rule, found)), None)
+def advice_rule(safety: Safety, found: list[Hit]) -> Rule | None:
+    """The first advice rule whose concepts stand among the phrases `found`, however the message is framed."""
+    held = {hit.concept for hit in found}
+    return next((rule for rule in safety.advice if any(_together(rule, combo, found, held) for combo in rule.when)), None)
 
 
 def hits(safety: Safety, text: str) -> list[Hit]:
@@ -78,32 +75,25 @@ def hits(safety: Safety, text: str) -> list[Hit]:
     return found
 
 
-def _present(rule: Rule, hits: list[Hit]) -> bool:
-    """Whether every concept of one of the rule's combinations stands among `hits`."""
-    held = {hit.concept for hit in hits}
-    return any(all(concept in held for concept in combo) and _near(rule, combo, hits) for combo in rule.when)
-
-
-def _near(rule: Rule, combo: tuple[str, ...], hits: list[Hit]) -> bool:
+def _together(rule: Rule, combo: tuple[str, ...], found: list[Hit], held: set[str]) -> bool:
+    """Whether every concept of the combination stands among the phrases found (near one another, if the rule asks)."""
+    if not all(concept in held for concept in combo):
+        return False
     if not rule.within or len(combo) < 2:
         return True
-    first = [hit for hit in hits if hit.concept == combo[0]]
+    first = [hit for hit in found if hit.concept == combo[0]]
     return all(
-        any(abs(other.start - hit.start) <= rule.within for hit in first for other in hits if other.concept == concept)
+        any(abs(other.start - hit.start) <= rule.within for hit in first for other in found if other.concept == concept)
         for concept in combo[1:]
     )
 
 
-def _fires(rule: Rule, hits: list[Hit], text: str) -> bool:
-    """Whether the rule's red flag stands in the message, reported (not negated, asked in general or long past)."""
-    live = [hit for hit in hits if hit.concept in ROLES or not _negated(hit, hits)]
+def _fires(rule: Rule, live: list[Hit], held: set[str], text: str) -> bool:
+    """Whether a combination of the rule stands, its red flag reported (not asked in general or long past)."""
     for combo in rule.when:
-        if not _present(rule._replace(when=(combo,)), live):
+        if not _together(rule, combo, live, held):
             continue
-        if rule.always:
-            return True
-        flags = [hit for hit in live if hit.concept == combo[0]]
-        if any(_reported(flag, live, text, rule.crisis) for flag in flags):
+        if rule.always or any(_reported(flag, live, text, rule.crisis) for flag in live if flag.concept == combo[0]):
             return True
     return False
 
@@ -145,7 +135,7 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
 def _clause_of(text: str, position: int) -> tuple[int, int]:
     """The word positions (start, end not included) of the clause holding word `position`."""
     start = 0
-    for part in CLAUSE_BREAK.split(text):
+    for part in clauses(text, commas=True):
         count = len(words(part))
         if start <= position < start + count:
             return start, start + count

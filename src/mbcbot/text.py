@@ -16,6 +16,8 @@ _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[a-z0-9]+\+?")
 _SENTENCE_END = re.compile(r"[.!?]([\"\u201d\u2019]?\s+)(?=[\"\u201c\u2018A-Z])")  # group 1: what lies between two
+_CLAUSE_END = re.compile(r"(?<=[.!?;:\n])\s*")  # after the mark that ends a sentence or clause
+_CLAUSE_COMMA = re.compile(r"(?<=[.!?;:,\n])\s*")
 _VOWEL = re.compile(r"[aeiouy]")
 _ASCII_WORDS = bytes(  # for ASCII text without "+": capitals lowered, anything not a letter or digit a space
     code if chr(code).islower() or chr(code).isdigit() else ord(chr(code).lower()) if chr(code).isalnum() else ord(" ")
@@ -161,6 +163,11 @@ def sentences(text: str) -> list[str]:
         start = end.end()
     found.append(text[start:])
     return [part for part in found if part]
+
+
+def clauses(text: str, commas: bool = False) -> list[str]:
+    """The clauses of a message, each ending with its mark: split after . ! ? ; : and line ends (and commas)."""
+    return [part for part in (_CLAUSE_COMMA if commas else _CLAUSE_END).split(text) if part.strip()]
 
 
 def phonetic_key(word: str) -> str:

@@ -116,10 +116,9 @@ def create_app(bot: Bot, settings: WebSettings, fast_chat: bool = True) -> FastA
         problems = exc.errors()
         if any(p.get("type") == "string_too_long" and p.get("loc", ())[-1:] == ("message",) for p in problems):
             body = exc.body if isinstance(exc.body, dict) else {}
-            message, state = body.get("message"), body.get("state")
-            state_ok = state is None or (isinstance(state, str) and len(state) <= STATE_LIMIT)
-            if isinstance(message, str) and state_ok and bot.dialogue.emergency(message) is not None:
-                return Response(chat_requests.answer(message, state, request.scope), media_type=JSON.media_type)
+            emergency = chat_requests.emergency_answer(body.get("message"), body.get("state"), request.scope)
+            if emergency is not None:
+                return Response(emergency, media_type=JSON.media_type)
             return error(422, "message_too_long", too_long)
         where = "; ".join(f"{'.'.join(str(part) for part in p.get('loc', ()))}: {p.get('msg', '')}" for p in problems)
         return error(422, "invalid_request", f"The request is not valid: {where}")

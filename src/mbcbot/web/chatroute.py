@@ -72,16 +72,21 @@ class Chat:
             return 422, error_body("invalid_request", "The request is not valid: body.message: a text is required")
         if not is_unicode(message) or (isinstance(state, str) and not is_unicode(state)):
             return 422, error_body("invalid_request", "The request is not valid: body: text with a lone surrogate")
-        state_ok = state is None or (isinstance(state, str) and len(state) <= STATE_LIMIT)
-        if len(message) > self.limit:  # safety reads it first: an emergency is answered whatever its length
-            if state_ok and self.bot.dialogue.emergency(message) is not None:
-                return 200, self.answer(message, state, scope)
-            return 422, error_body("message_too_long", self.too_long)
-        if not state_ok:
+        if len(message) > self.limit:
+            emergency = self.emergency_answer(message, state, scope)
+            return (200, emergency) if emergency is not None else (422, error_body("message_too_long", self.too_long))
+        if state is not None and (not isinstance(state, str) or len(state) > STATE_LIMIT):
             return 422, error_body(
                 "invalid_request", f"The request is not valid: body.state: text of at most {STATE_LIMIT} characters"
             )
         return 200, self.answer(message, state, scope)
+
+    def emergency_answer(self, message: object, state: object, scope: MutableMapping[str, Any]) -> bytes | None:
+        """For a message over the length limit: the answer when it reports an emergency (safety reads it first)."""
+        state_ok = state is None or (isinstance(state, str) and len(state) <= STATE_LIMIT)
+        if isinstance(message, str) and state_ok and self.bot.dialogue.emergency(message) is not None:
+            return self.answer(message, state if isinstance(state, str) else None, scope)
+        return None
 
     def answer(self, message: str, state: str | None, scope: MutableMapping[str, Any]) -> bytes:
         """The reply, the next state and whether the state sent was refused, as JSON; the outcome noted for the log."""

@@ -148,6 +148,17 @@ def test_the_rate_limit_answers_429(bot: Bot) -> None:
         assert int(response.headers["retry-after"]) >= 1
 
 
+def test_a_rate_limited_client_reporting_an_emergency_gets_the_emergency_reply(bot: Bot) -> None:
+    with client_for(bot, rate_per_minute=60, rate_burst=1) as limited:
+        assert limited.post("/api/v1/chat", json={"message": "liver"}).status_code == 200
+        assert limited.post("/api/v1/chat", json={"message": "liver"}).status_code == 429
+        response = limited.post("/api/v1/chat", json={"message": "my husband has stopped breathing"})
+        assert response.status_code == 200
+        assert response.json()["reply"]["kind"] == "emergency"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert limited.post("/api/v1/chat", content=b"not json", headers={"Content-Type": "application/json"}).status_code == 429
+
+
 def test_empty_and_odd_messages_get_polite_replies(client: TestClient) -> None:
     for message in ["", "   ", "\x00\x01", "<img src=x onerror=alert(1)>", "😀", "\u202eevil"]:
         assert chat(client, message)["reply"]["kind"] in ("fallback", "help")  # type: ignore[index]

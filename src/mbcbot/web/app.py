@@ -19,7 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mbcbot.bot import Bot
-from mbcbot.web.chatroute import STATE_LIMIT, Chat, ChatRoute
+from mbcbot.web.chatroute import JSON_TYPE, PATH, STATE_LIMIT, Chat, ChatRoute, header, read_body
 from mbcbot.web.limits import RateLimiter
 from mbcbot.web.settings import WebSettings
 from mbcbot.web.state import StateCodec
@@ -150,7 +150,7 @@ def create_app(bot: Bot, settings: WebSettings, fast_chat: bool = True) -> FastA
 
     if fast_chat:
         app.add_middleware(ChatRoute, chat=chat_requests)  # the hot path, inside the guard
-    app.add_middleware(Guard, settings=settings)
+    app.add_middleware(Guard, settings=settings, chat=chat_requests)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -178,9 +178,10 @@ def _version() -> str:
 class Guard:
     """Every request: a request id, the rate limit, the body cap, security headers, and a log line without words."""
 
-    def __init__(self, app: ASGIApp, settings: WebSettings) -> None:
+    def __init__(self, app: ASGIApp, settings: WebSettings, chat: Chat) -> None:
         self.app = app
         self.settings = settings
+        self.chat = chat
         self.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
         self.csp = (
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -251,12 +252,30 @@ class Guard:
         if scope["method"] == "POST" and scope["path"].startswith("/api/"):
             allowed, wait = self.limiter.allowed(_client(scope, self.settings.trust_proxy), time.monotonic())
             if not allowed:
-                retry = str(max(1, round(wait)))
-                return error(429, "rate_limited", f"Too many requests; please wait {retry} seconds.", {"Retry-After": retry})
+                return self._rate_limited(str(max(1, round(wait))))
             declared = _header(scope, b"content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > self.settings.max_body_bytes):
                 return self._too_large()
         return None
+
+    def _rate_limited(self, retry: str) -> ASGIApp:
+        """429, except that a chat message reporting an emergency is read first and answered (safety before limits)."""
+        refusal = error(429, "rate_limited", f"Too many requests; please wait {retry} seconds.", {"Retry-After": retry})
+
+        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["path"] == PATH:
+                oversized = [False]
+                body = await read_body(self._capped(receive, oversized))
+                if body is not None and not oversized[0]:
+                    emergency = self.chat.emergency_response(body, header(scope, b"content-type"), scope)
+                    if emergency is not None:
+                        headers = [(b"content-type", JSON_TYPE), (b"content-length", str(len(emergency)).encode("ascii"))]
+                        await send({"type": "http.response.start", "status": 200, "headers": headers})
+                        await send({"type": "http.response.body", "body": emergency})
+                        return
+            await refusal(scope, receive, send)
+
+        return respond
 
     def _internal_error(self) -> ASGIApp:
         return error(500, "internal_error", "Something went wrong on our side. Please try again later.")

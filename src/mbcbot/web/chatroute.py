@@ -60,18 +60,10 @@ class Chat:
 
     def respond(self, body: bytes, content_type: str, scope: MutableMapping[str, Any]) -> tuple[int, bytes]:
         """The status and JSON body for one chat request."""
-        if not names_json(content_type):
-            return 422, error_body("invalid_request", "The request is not valid: body: Content-Type must be application/json")
-        try:
-            data = json_value(body)
-        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep to read
-            return 422, error_body("invalid_request", "The request is not valid: body: not JSON")
-        message = data.get("message") if isinstance(data, dict) else None
-        state = data.get("state") if isinstance(data, dict) else None
-        if not isinstance(message, str):
-            return 422, error_body("invalid_request", "The request is not valid: body.message: a text is required")
-        if not is_unicode(message) or (isinstance(state, str) and not is_unicode(state)):
-            return 422, error_body("invalid_request", "The request is not valid: body: text with a lone surrogate")
+        read = self._read(body, content_type)
+        if isinstance(read, bytes):
+            return 422, read
+        message, state = read
         if len(message) > self.limit:
             emergency = self.emergency_answer(message, state, scope)
             return (200, emergency) if emergency is not None else (422, error_body("message_too_long", self.too_long))
@@ -81,8 +73,29 @@ class Chat:
             )
         return 200, self.answer(message, state, scope)
 
+    def emergency_response(self, body: bytes, content_type: str, scope: MutableMapping[str, Any]) -> bytes | None:
+        """For a request refused before it is answered (too many requests): the answer when it reports an emergency."""
+        read = self._read(body, content_type)
+        return None if isinstance(read, bytes) else self.emergency_answer(*read, scope)
+
+    def _read(self, body: bytes, content_type: str) -> tuple[str, object] | bytes:
+        """The message and state of a request body, or the error body saying why it cannot be read."""
+        if not names_json(content_type):
+            return error_body("invalid_request", "The request is not valid: body: Content-Type must be application/json")
+        try:
+            data = json_value(body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep to read
+            return error_body("invalid_request", "The request is not valid: body: not JSON")
+        message = data.get("message") if isinstance(data, dict) else None
+        state = data.get("state") if isinstance(data, dict) else None
+        if not isinstance(message, str):
+            return error_body("invalid_request", "The request is not valid: body.message: a text is required")
+        if not is_unicode(message) or (isinstance(state, str) and not is_unicode(state)):
+            return error_body("invalid_request", "The request is not valid: body: text with a lone surrogate")
+        return message, state
+
     def emergency_answer(self, message: object, state: object, scope: MutableMapping[str, Any]) -> bytes | None:
-        """For a message over the length limit: the answer when it reports an emergency (safety reads it first)."""
+        """The answer to a message refused for its length or rate when it reports an emergency (safety reads it first)."""
         state_ok = state is None or (isinstance(state, str) and len(state) <= STATE_LIMIT)
         if isinstance(message, str) and state_ok and self.bot.dialogue.emergency(message) is not None:
             return self.answer(message, state if isinstance(state, str) else None, scope)
@@ -112,16 +125,16 @@ class ChatRoute:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        body = await _body(receive)
+        body = await read_body(receive)
         if body is None:  # the client went away
             return
-        status, content = self.chat.respond(body, _header(scope, b"content-type"), scope)
+        status, content = self.chat.respond(body, header(scope, b"content-type"), scope)
         headers = [(b"content-type", JSON_TYPE), (b"content-length", str(len(content)).encode("ascii"))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
 
-async def _body(receive: Receive) -> bytes | None:
+async def read_body(receive: Receive) -> bytes | None:
     chunks = []
     while True:
         message = await receive()
@@ -132,7 +145,7 @@ async def _body(receive: Receive) -> bytes | None:
             return b"".join(chunks)
 
 
-def _header(scope: MutableMapping[str, Any], name: bytes) -> str:
+def header(scope: MutableMapping[str, Any], name: bytes) -> str:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
             return str(value.decode("latin-1"))

@@ -52,10 +52,11 @@ class Dialogue:
                 return handled
         reply, after = self._answer(rest, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
+            uncovered = self.matcher.query(rest).not_covered  # and the part about an uncovered subject is named
             for clause in _question_clauses(text):
                 said = self.rules.lead_ins.sub("", clause).strip() or clause
                 if said != rest and said:
-                    answered, answered_after = self._answer(said, session)
+                    answered, answered_after = self._answer(said, session, uncovered)
                     if answered.kind == "answer":
                         return answered, answered_after
         return reply, after
@@ -220,7 +221,8 @@ class Dialogue:
         following = self._by_place.get((slide.pack, slide.number + 1))
         return ("more", following.title) if following is not None else ("more",)
 
-    def _answer(self, rest: str, session: Session) -> tuple[Reply, Session]:
+    def _answer(self, rest: str, session: Session, uncovered: tuple[str, ...] = ()) -> tuple[Reply, Session]:
+        """The answer to `rest`, naming any `uncovered` subjects the rest of the message asked about."""
         query = self.matcher.query(rest)
         current = self._current(session)
         if current is not None and query.why and not (query.known or query.unknown or query.not_covered):
@@ -232,17 +234,22 @@ class Dialogue:
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):
             return self._clarify(chosen), session
         best = chosen[0].slide
-        reply = self._quoted([c.slide for c in chosen], query, self.matcher.also_on(chosen, ranked, query))
+        uncovered = tuple(dict.fromkeys(query.not_covered + uncovered))
+        reply = self._quoted([c.slide for c in chosen], query, self.matcher.also_on(chosen, ranked, query), uncovered)
         return reply, session._replace(pack=best.pack, slide=best.number)
 
-    def _quoted(self, slides: list[Slide], query: Query, also: list[Slide] | None = None) -> Reply:
-        """The answer quoting what each slide says to `query`, with where else it is said."""
+    def _quoted(
+        self, slides: list[Slide], query: Query, also: list[Slide] | None = None, uncovered: tuple[str, ...] = ()
+    ) -> Reply:
+        """The answer quoting what each slide says to `query`, with where else it is said and what it leaves out."""
         blocks = [(slide, self.matcher.quotes(slide, query)) for slide in slides]
         partial = any(not self.matcher.is_whole(slide, quotes) for slide, quotes in blocks)
         extra = [self.voice.line("more_hint")] if partial and len(blocks) == 1 else []
         if also:
             names = ", ".join(self.voice.line("slide_name", title=s.title, number=s.number) for s in also)
             extra.append(self.voice.line("also_on", titles=names))
+        if uncovered:
+            extra.append(self.voice.line("fallback_part", topic="; ".join(uncovered)))
         return self.voice.quoting("answer", blocks, extra, "match", self._next_suggestions(slides[0]))
 
     def _clarify(self, chosen: list[Candidate]) -> Reply:
@@ -257,13 +264,13 @@ class Dialogue:
         )
 
     def _fallback(self, query: Query, ranked: list[Candidate]) -> Reply:
-        lines = [self.voice.line("fallback_topic", topic=topic) for topic in query.not_covered[:2]]
-        lines.append(
-            self.voice.line("fallback")
-            if query.known or query.unknown or query.not_covered
-            else self.voice.line("not_understood")
-        )
-        near = [c.slide for c in ranked[:3]] or list(self.slides[:3])
+        if query.not_covered:
+            lines = [self.voice.line("fallback_topic", topic="; ".join(query.not_covered))]
+        elif query.known or query.unknown:
+            lines = [self.voice.line("fallback")]
+        else:
+            lines = [self.voice.line("not_understood")]
+        near = [c.slide for c in ranked[:3]] or list(self.slides[:MAX_OFFERED])  # sharing a word with it, else the topics
         lines.append(self.voice.line("fallback_suggest", titles=titles(near)))
         return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=tuple(s.title for s in near))
 

@@ -279,3 +279,14 @@ def test_the_same_conversation_gives_the_same_replies(bot: Bot) -> None:
     fresh = [reply.as_dict() for reply in conversation(Bot.load(KNOWLEDGE), TEN_TURNS)]
     assert first == again == fresh
     assert len(first) == 10
+
+
+@pytest.mark.parametrize("word", ["bold", "swears", "ball"])
+def test_spelling_does_not_swap_one_letter_of_a_short_word_into_a_subject_not_covered(bot: Bot, word: str) -> None:
+    reply, _ = bot.reply(f"{word} bones")
+    assert "does not cover this subject" not in reply.text
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("brayn", "brain"), ("spyne", "spine"), ("livver", "liver"), ("glans", "glands")])
+def test_spelling_still_reads_slips_of_slide_words(bot: Bot, typed: str, meant: str) -> None:
+    assert bot.dialogue.matcher.corrected(typed) == meant

@@ -107,7 +107,9 @@ class Matcher:
         self._sizes = {first: tuple(sorted(found, reverse=True)) for first, found in sizes.items()}  # longest first
         self._words: dict[str, tuple[str, str]] = {}
         weak = {word for phrase in lexicon.stopwords if len(phrase) == 1 for word in phrase}
-        self._speller = Speller(reader.words_read | lexicon.words | knowledge.safety.vocabulary, weak)  # slides: read by indexing
+        vocabulary = reader.words_read | lexicon.words | knowledge.safety.vocabulary  # slides: read by indexing
+        uncovered = {w for w in vocabulary if (stem(lexicon.forms.get(w, w)),) in lexicon.not_covered}
+        self._speller = Speller(vocabulary, weak, uncovered)
         self._known_stems = frozenset(stem(lexicon.forms.get(w, w)) for w in self._speller.known)
 
     @property

@@ -9,15 +9,18 @@ from mbcbot.text import phonetic_key
 SHORTEST_CORRECTED = 4  # shorter words are too ambiguous to correct ("dog" is not "drug")
 LONG_WORD = 8  # from this length two typing mistakes are corrected, below it one
 CACHE_LIMIT = 20_000  # corrections remembered per process (the same input, the same output)
+SHORT_WORD = 6  # a one-letter swap in a word this short is as likely another real word ("bold", "bald")
 
 
 class Speller:
     """Corrects a word to the nearest known word that starts with the same letter."""
 
-    def __init__(self, vocabulary: Iterable[str], weak: Iterable[str] = ()) -> None:
+    def __init__(self, vocabulary: Iterable[str], weak: Iterable[str] = (), guarded: Iterable[str] = ()) -> None:
+        """`weak` words lose ties; `guarded` words (subjects not covered) are not reached by a one-letter swap."""
         known = sorted({word for word in vocabulary if word.isalpha()})
         self.known = frozenset(known)
         self._weak = frozenset(weak)
+        self._guarded = frozenset(guarded)
         self._by_sound: dict[str, str] = {}
         self._by_initial: dict[str, list[str]] = {}
         for word in known:
@@ -38,7 +41,7 @@ class Speller:
 
     def _nearest(self, word: str) -> str:
         by_sound = self._by_sound.get(phonetic_key(word))
-        if by_sound:
+        if by_sound and self._allowed(word, by_sound):
             return by_sound
         from rapidfuzz import process  # imported on the first unknown word: most questions need none
         from rapidfuzz.distance import OSA
@@ -46,13 +49,20 @@ class Speller:
         budget = 2 if len(word) >= LONG_WORD else 1
         candidates = self._by_initial.get(word[0], [])
         close = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None)
-        close = [found for found in close if found[1] < 2 or found[0][:2] == word[:2]]
+        close = [found for found in close if (found[1] < 2 or found[0][:2] == word[:2]) and self._allowed(word, found[0])]
         if not close:
             return word
         # Equal distances: a dropped letter is the commonest slip ("livr" is "liver", not "live").
         # Then a word with a subject before a word without one ("boen" is "bone", not "been").
         ranked = sorted(close, key=lambda f: (f[1], not _is_subsequence(word, f[0]), f[0] in self._weak, f[0]))
         return str(ranked[0][0])
+
+    def _allowed(self, word: str, correction: str) -> bool:
+        """Whether `word` may be read as `correction`: a short word one letter away from a subject not covered
+        is as likely another real word ("bold bones" is not about going bald)."""
+        if correction not in self._guarded or len(word) != len(correction) or len(word) > SHORT_WORD:
+            return True
+        return sum(a != b for a, b in zip(word, correction)) > 1
 
 
 def _is_subsequence(short: str, long: str) -> bool:

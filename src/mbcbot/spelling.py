@@ -62,7 +62,7 @@ class Speller:
         is as likely another real word ("bold bones" is not about going bald)."""
         if correction not in self._guarded or len(word) != len(correction) or len(word) > SHORT_WORD:
             return True
-        return sum(a != b for a, b in zip(word, correction)) > 1
+        return sum(a != b for a, b in zip(word, correction, strict=True)) > 1
 
 
 def _is_subsequence(short: str, long: str) -> bool:

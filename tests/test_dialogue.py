@@ -45,6 +45,18 @@ def line(bot: Bot, name: str, **values: object) -> str:
         ("thanks", "thanks"),
         ("thank you so much", "thanks"),
         ("bye", "goodbye"),
+        ("hiya, morning!", "greeting"),
+        ("hello there, hope you're well", "greeting"),
+        ("which topics do you know", "help"),
+        ("what sort of things can i ask", "help"),
+        ("is this from a real doctor", "sources"),
+        ("who wrote all this?", "sources"),
+        ("thank you so much x", "thanks"),
+        ("bless you, that helps", "thanks"),
+        ("night night", "goodbye"),
+        ("thats everything, thanks, bye", "goodbye"),
+        ("ok cheers bye", "goodbye"),
+        ("hi, who checked this information?", "sources"),
     ],
 )
 def test_small_talk(bot: Bot, message: str, kind: str) -> None:
@@ -290,3 +302,16 @@ def test_spelling_does_not_swap_one_letter_of_a_short_word_into_a_subject_not_co
 @pytest.mark.parametrize(("typed", "meant"), [("brayn", "brain"), ("spyne", "spine"), ("livver", "liver"), ("glans", "glands")])
 def test_spelling_still_reads_slips_of_slide_words(bot: Bot, typed: str, meant: str) -> None:
     assert bot.dialogue.matcher.corrected(typed) == meant
+
+
+@pytest.mark.parametrize(
+    ("message", "slides"),
+    [
+        ("thanks, and what about the liver?", (5,)),
+        ("hello, what happens in the bones", (4,)),
+        ("thanks! does it spread to the lungs", (6,)),
+    ],
+)
+def test_small_talk_with_a_subject_is_a_question(bot: Bot, message: str, slides: tuple[int, ...]) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides[:1]) == ("answer", slides)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from mbcbot.errors import Problem
 from mbcbot.model import Conversation, FrozenMap
+from mbcbot.phrases import Node, parsed, phrasebook
 from mbcbot.schema import FileCheck
-from mbcbot.text import normalised
+from mbcbot.text import normalised, stem, words
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
 
 NEVER = "(?!)"  # a pattern that matches nothing
@@ -59,15 +60,16 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
     if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 20:
         check.problem(limits.line_of("max_message_chars"), "'max_message_chars' must be a whole number of at least 20")
         max_chars = 1000
-    intents, commands = _intents(check, data), _commands(check, data)
+    (intents, filler), commands = _intents(check, data), _commands(check, data)
     conversation = Conversation(
         emergency_number=str(number),
         crisis_lines=FrozenMap(_strings(check, data, "crisis_lines")),
         max_message_chars=max_chars,
         lead_ins=_pattern(check, data.get("lead_ins", "^$"), data.line_of("lead_ins")),
         intents=FrozenMap(intents),
+        filler=filler,
         commands=FrozenMap(commands),
-        said_whole=_either_whole([*commands.values(), *intents.values()]),
+        said_whole=_either_whole(list(commands.values())),
         number_words=FrozenMap(_numbers(check, data)),
         lines=FrozenMap(_lines(check, data)),
     )
@@ -75,7 +77,7 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
 
 
 def _either_whole(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
-    """One pattern a whole message matches when any command or intent does (so most questions skip them at once)."""
+    """One pattern a whole message matches when any command does (so most questions skip them at once)."""
     try:
         return re.compile(either(pattern.pattern for pattern in patterns))
     except re.error:  # patterns that cannot stand together (a group name used twice): none is skipped
@@ -119,18 +121,29 @@ def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[st
     return tuple(good)
 
 
-def _intents(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:
+def _intents(check: FileCheck, data: LineDict) -> tuple[dict[str, tuple[tuple[Node, str], ...]], frozenset[str]]:
+    """The small-talk phrases, filed by the words they open with, and the filler words read beside them."""
     table = check.mapping(data.get("intents", LineDict()), data.line_of("intents"), "'intents'")
-    check.keys(table, "'intents'", set(INTENTS))
-    found = {}
+    check.keys(table, "'intents'", {*INTENTS, "filler"})
+    named: dict[str, list[Node]] = {}
     for name in INTENTS:
-        patterns = _patterns(check, table.get(name), table.line_of(name), f"intent '{name}'")
-        try:
-            found[name] = re.compile(either(patterns))
-        except re.error as error:  # a group name used twice
-            check.problem(table.line_of(name), f"intent '{name}': its patterns cannot be searched together ({error})")
-            found[name] = re.compile(NEVER)
-    return found
+        items = table.get(name)
+        items = items if isinstance(items, LineList) else check.sequence(items, table.line_of(name), f"intent '{name}'")
+        if not items:
+            check.problem(table.line_of(name), f"intent '{name}' has no phrases")
+        for index, item in enumerate(items):
+            line = items.line_of(index)
+            if not isinstance(item, str) or not item.strip():
+                check.problem(line, f"intent '{name}': a phrase must be non-empty text, not {item!r}")
+                continue
+            try:
+                named.setdefault(name, []).append(parsed(item))
+            except ValueError as error:
+                check.problem(line, f"intent '{name}': phrase {item!r} {error}")
+    filler = table.get("filler", LineList())
+    filler = filler if isinstance(filler, LineList) else check.sequence(filler, table.line_of("filler"), "'filler'")
+    stems = {stem(word) for item in filler if isinstance(item, str) for word in words(item)}
+    return phrasebook(named), frozenset(stems)
 
 
 def _commands(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:

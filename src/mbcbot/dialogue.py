@@ -6,10 +6,12 @@ safety (emergency, then personal advice) -> commands and small talk
 
 from __future__ import annotations
 
+from mbcbot.conversation import INTENTS
 from mbcbot.matching import MAX_TOGETHER, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
+from mbcbot.phrases import Hit, whole_reading
 from mbcbot.replies import Voice, spoken_date, titles
-from mbcbot.safety import Hit, advice_rule, emergency_rule, hits
+from mbcbot.safety import advice_rule, emergency_rule, hits
 from mbcbot.text import clauses, normalised, plain, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
@@ -45,9 +47,8 @@ class Dialogue:
             return safety, session
         rest = self.rules.lead_ins.sub("", flat).strip() or flat
         for said in dict.fromkeys((flat, rest)):
-            if not (said.isdigit() or self.rules.said_whole.fullmatch(said)):
-                continue  # neither a command nor small talk: most questions
-            handled = self._command(said, session) or self._small_talk(said, session)
+            command = self._command(said, session) if said.isdigit() or self.rules.said_whole.fullmatch(said) else None
+            handled = command or self._small_talk(said, session)
             if handled is not None:
                 return handled
         reply, after = self._answer(rest, session)
@@ -159,14 +160,17 @@ class Dialogue:
             return None
         return int(value) if value.isdigit() else self.rules.number_words.get(value)
 
-    def _small_talk(self, rest: str, session: Session) -> tuple[Reply, Session] | None:
-        for intent, pattern in self.rules.intents.items():
-            if pattern.fullmatch(rest):
-                if intent == "sources":
-                    return self._sources(), session
-                suggestions = self._titles() if intent in ("greeting", "help") else ()
-                return self._simple(intent, intent, f"intent:{intent}", suggestions), session
-        return None
+    def _small_talk(self, said: str, session: Session) -> tuple[Reply, Session] | None:
+        """Greeting, thanks, goodbye, help or sources, when every word is small talk; the last intent in
+        conversation.yaml's order that the message holds wins ("thanks, bye" is a goodbye)."""
+        found = whole_reading(self.rules.intents, self.rules.filler, said)
+        if not found:
+            return None
+        intent = max(found, key=INTENTS.index)
+        if intent == "sources":
+            return self._sources(), session
+        suggestions = self._titles() if intent in ("greeting", "help") else ()
+        return self._simple(intent, intent, f"intent:{intent}", suggestions), session
 
     def _sources(self) -> Reply:
         lines = []

@@ -120,9 +120,10 @@ class Conversation(NamedTuple):
     crisis_lines: Mapping[str, str]
     max_message_chars: int
     lead_ins: re.Pattern[str]
-    intents: Mapping[str, re.Pattern[str]]
+    intents: Mapping[str, tuple[tuple[tuple[Any, ...], str], ...]]  # small-talk phrases by first word: (phrase, intent)
+    filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, re.Pattern[str]]
-    said_whole: re.Pattern[str]  # matches a whole message when any command or intent does
+    said_whole: re.Pattern[str]  # matches a whole message when any command does
     number_words: Mapping[str, int]
     lines: Mapping[str, str]
 

@@ -14,7 +14,8 @@ choices costs no more memory than its text.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from mbcbot.text import stem, words
 
@@ -26,6 +27,70 @@ _NUMBER = re.compile(r"<(\d{1,4})-(\d{1,4})>")
 _LEADING_NUMBER = re.compile(r"(\d+)(c|f|deg|degree|degrees)?")
 ANY_NUMBER = "#"  # the first word of a phrase that opens with a number
 MAX_DEPTH = 8  # groups nested deeper than this are refused
+PREFIX_MARK = "*"  # phrases opening with a prefix are filed under this and the prefix's first three letters
+
+# Named phrases filed under the words they can open with: first word -> ((phrase, name), ...)
+Phrasebook = Mapping[str, tuple[tuple[Node, str], ...]]
+
+
+class Hit(NamedTuple):
+    """A named phrase found in a message, by word positions (end included)."""
+
+    concept: str
+    start: int
+    end: int
+
+
+def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, tuple[tuple[Node, str], ...]]:
+    """The phrases, each filed under the words it can open with (so a message tries only those its words open)."""
+    filed: dict[str, list[tuple[Node, str]]] = {}
+    for name, phrases in named.items():
+        for phrase in phrases:
+            for first in sorted(first_words(phrase)):
+                key = PREFIX_MARK + first[:3] if first.endswith("*") else first
+                if (phrase, name) not in filed.setdefault(key, []):
+                    filed[key].append((phrase, name))
+    return {key: tuple(found) for key, found in sorted(filed.items())}
+
+
+def hits(book: Phrasebook, text: str) -> list[Hit]:
+    """Every phrase of the book in `text`, with its words' positions (the longest reading of each)."""
+    said = words(text)
+    stems = [stem(word) for word in said]
+    found = []
+    for at, first in enumerate(stems):
+        word = said[at]
+        candidates = book.get(first, ())
+        if len(word) >= 3 and PREFIX_MARK + word[:3] in book:
+            candidates = (*candidates, *book[PREFIX_MARK + word[:3]])
+        if word[:1].isdigit() and ANY_NUMBER in book:
+            candidates = (*candidates, *book[ANY_NUMBER])
+        for phrase, concept in candidates:
+            reached = ends(phrase, said, stems, at)
+            if reached:
+                found.append(Hit(concept, at, max(reached) - 1))
+    return found
+
+
+def whole_reading(book: Phrasebook, filler: frozenset[str], text: str) -> list[str] | None:
+    """The names of the phrases that, with filler words between them, read the whole of `text`, in order;
+    None when some word is neither (the longest phrase at each word is taken)."""
+    stems = [stem(word) for word in words(text)]
+    longest: dict[int, Hit] = {}
+    for hit in hits(book, text):
+        if hit.start not in longest or hit.end > longest[hit.start].end:
+            longest[hit.start] = hit
+    names, at = [], 0
+    while at < len(stems):
+        reading = longest.get(at)
+        if reading is not None:
+            names.append(reading.concept)
+            at = reading.end + 1
+        elif stems[at] in filler:
+            at += 1
+        else:
+            return None
+    return names
 
 
 def parsed(text: str) -> Node:

@@ -18,27 +18,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 from mbcbot.errors import Problem
 from mbcbot.model import FrozenMap, Rule, Safety
-from mbcbot.phrases import ANY_NUMBER, Node, ends, first_words, parsed
+from mbcbot.phrases import Hit, Node, parsed, phrasebook
+from mbcbot.phrases import hits as phrase_hits
 from mbcbot.schema import FileCheck
-from mbcbot.text import clauses, stem, words
+from mbcbot.text import clauses, words
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
 
 ROLES = ("person", "general", "now", "long_ago", "asks_of", "negation")  # the framing concepts every safety file defines
-PREFIX_MARK = "*"  # phrases opening with a prefix are filed under this and the prefix's first three letters
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 _PREFIX = re.compile(r"\w+\*")
-
-
-class Hit(NamedTuple):
-    """A concept's phrase found in a message, by word positions (end included)."""
-
-    concept: str
-    start: int
-    end: int
 
 
 def emergency_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
@@ -57,22 +48,7 @@ def advice_rule(safety: Safety, found: list[Hit]) -> Rule | None:
 
 def hits(safety: Safety, text: str) -> list[Hit]:
     """Every concept phrase in `text`, with its words' positions (the longest reading of each)."""
-    said = words(text)
-    stems = [stem(word) for word in said]
-    found = []
-    phrases = safety.phrases
-    for at, first in enumerate(stems):
-        word = said[at]
-        candidates = phrases.get(first, ())
-        if len(word) >= 3 and PREFIX_MARK + word[:3] in phrases:
-            candidates = (*candidates, *phrases[PREFIX_MARK + word[:3]])
-        if word[:1].isdigit() and ANY_NUMBER in phrases:
-            candidates = (*candidates, *phrases[ANY_NUMBER])
-        for phrase, concept in candidates:
-            reached = ends(phrase, said, stems, at)
-            if reached:
-                found.append(Hit(concept, at, max(reached) - 1))
-    return found
+    return phrase_hits(safety.phrases, text)
 
 
 def _together(rule: Rule, combo: tuple[str, ...], found: list[Hit], held: set[str]) -> bool:
@@ -181,16 +157,7 @@ def _safety(
     concepts: Mapping[str, list[Node]], emergency: Iterable[Rule], advice: Iterable[Rule], vocabulary: frozenset[str]
 ) -> Safety:
     """The frozen safety rules, each phrase filed under the words it can open with."""
-    filed: dict[str, list[tuple[Node, str]]] = {}
-    for name, phrases in concepts.items():
-        for phrase in phrases:
-            for first in sorted(first_words(phrase)):
-                key = PREFIX_MARK + first[:3] if first.endswith("*") else first
-                if (phrase, name) not in filed.setdefault(key, []):
-                    filed[key].append((phrase, name))
-    return Safety(
-        FrozenMap({key: tuple(found) for key, found in sorted(filed.items())}), tuple(emergency), tuple(advice), vocabulary
-    )
+    return Safety(FrozenMap(phrasebook(concepts)), tuple(emergency), tuple(advice), vocabulary)
 
 
 def _phrase(check: FileCheck, item: object, line: int, concept: str) -> Node | None:

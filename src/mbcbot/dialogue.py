@@ -56,6 +56,8 @@ class Dialogue:
             uncovered = self.matcher.query(rest).not_covered  # and the part about an uncovered subject is named
             for clause in _question_clauses(text):
                 said = self.rules.lead_ins.sub("", clause).strip() or clause
+                if uncovered and not self.matcher.names_something(self.matcher.query(said)):
+                    continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
                 if said != rest and said:
                     answered, answered_after = self._answer(said, session, uncovered)
                     if answered.kind == "answer":

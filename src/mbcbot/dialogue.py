@@ -7,7 +7,7 @@ safety (emergency, then personal advice) -> commands and small talk
 from __future__ import annotations
 
 from mbcbot.conversation import INTENTS
-from mbcbot.matching import MAX_TOGETHER, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
+from mbcbot.matching import MAX_TOGETHER, MIN_ASPECT_WEIGHT, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
 from mbcbot.phrases import Hit, whole_reading
 from mbcbot.replies import Voice, spoken_date, titles
@@ -56,7 +56,7 @@ class Dialogue:
             uncovered = self.matcher.query(rest).not_covered  # and the part about an uncovered subject is named
             for clause in _question_clauses(text):
                 said = self.rules.lead_ins.sub("", clause).strip() or clause
-                if uncovered and not self.matcher.names_something(self.matcher.query(said)):
+                if uncovered and not _names_something(self.matcher.query(said)):
                     continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
                 if said != rest and said:
                     answered, answered_after = self._answer(said, session, uncovered)
@@ -290,6 +290,11 @@ def _question_clauses(text: str) -> list[str]:
         return []
     asked = [part for part in parts if part.rstrip().endswith("?")]
     return [plain(part) for part in [*reversed(asked), *reversed([p for p in parts if p not in asked])] if plain(part)]
+
+
+def _names_something(query: Query) -> bool:
+    """Whether a query names something of its own, not only words most slides hold ("is that from the cancer?")."""
+    return any(query.weights[term] >= MIN_ASPECT_WEIGHT for term in query.known)
 
 
 def _chosen(ranked: list[Candidate]) -> list[Candidate]:

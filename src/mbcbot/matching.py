@@ -313,10 +313,6 @@ class Matcher:
         shown = {c.slide for c in chosen}
         return [c.slide for c in ranked if c.slide not in shown and top in c.matched][: MAX_TOGETHER - 1]
 
-    def names_something(self, query: Query) -> bool:
-        """Whether the query names something of its own, not only words most slides hold ("is that from the cancer?")."""
-        return any(self._weights[term] >= MIN_ASPECT_WEIGHT for term in query.known)
-
     def is_whole(self, slide: Slide, quotes: tuple[str, ...]) -> bool:
         """Whether the quotes are the whole slide."""
         return " ".join(quotes) == slide.text

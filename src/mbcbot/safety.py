@@ -27,7 +27,7 @@ from mbcbot.schema import FileCheck
 from mbcbot.text import clauses, words
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
 
-ROLES = ("person", "general", "now", "long_ago", "asks_of", "negation")  # the framing concepts every safety file defines
+ROLES = ("person", "general", "now", "not_now", "asks_of", "negation")  # the framing concepts every safety file defines
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 _PREFIX = re.compile(r"\w+\*")
 
@@ -93,7 +93,7 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
         return True
     clause = _clause_of(text, flag.start)
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
-    if any(hit.concept == "long_ago" for hit in in_clause):
+    if any(hit.concept == "not_now" for hit in in_clause):
         return False
     framing = {hit.end: hit for hit in in_clause if hit.concept in ("person", "general") and hit.end < flag.start}
     for at in range(flag.start - 1, clause[0] - 1, -1):

@@ -10,7 +10,7 @@ from mbcbot.conversation import INTENTS
 from mbcbot.matching import MAX_TOGETHER, MIN_ASPECT_WEIGHT, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
 from mbcbot.phrases import Hit, whole_reading
-from mbcbot.replies import Voice, spoken_date, titles
+from mbcbot.replies import Voice, titles
 from mbcbot.safety import advice_rule, emergency_rule, hits
 from mbcbot.text import clauses, normalised, plain, words
 
@@ -45,17 +45,20 @@ class Dialogue:
         safety = self._safety(text, flat)
         if safety is not None:
             return safety, session
-        rest = self.rules.lead_ins.sub("", flat).strip() or flat
+        rest = self._asked(flat)
         for said in dict.fromkeys((flat, rest)):
             command = self._command(said, session) if said.isdigit() or self.rules.said_whole.fullmatch(said) else None
             handled = command or self._small_talk(said, session)
             if handled is not None:
                 return handled
+        handled = self._small_talk_in_clauses(text, session)
+        if handled is not None:
+            return handled
         reply, after = self._answer(rest, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = self.matcher.query(rest).not_covered  # and the part about an uncovered subject is named
             for clause in _question_clauses(text):
-                said = self.rules.lead_ins.sub("", clause).strip() or clause
+                said = self._asked(clause)
                 if uncovered and not _names_something(self.matcher.query(said)):
                     continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
                 if said != rest and said:
@@ -67,7 +70,7 @@ class Dialogue:
     def explained(self, message: str, session: Session) -> dict[str, object]:
         """Why a message gets its reply: the words read, their weights, the slides scored."""
         flat = plain(normalised(message[: self.rules.max_message_chars]))
-        rest = self.rules.lead_ins.sub("", flat).strip() or flat
+        rest = self._asked(flat)
         query = self.matcher.query(rest)
         ranked = self.matcher.ranked(query, self._current(session))
         return {
@@ -163,34 +166,40 @@ class Dialogue:
         return int(value) if value.isdigit() else self.rules.number_words.get(value)
 
     def _small_talk(self, said: str, session: Session) -> tuple[Reply, Session] | None:
-        """Greeting, thanks, goodbye, help or sources, when every word is small talk; the last intent in
-        conversation.yaml's order that the message holds wins ("thanks, bye" is a goodbye)."""
+        """Greeting, thanks, goodbye, help or sources, when every word is small talk."""
         found = whole_reading(self.rules.intents, self.rules.filler, said)
-        if not found:
-            return None
+        return self._intent(found, session) if found else None
+
+    def _intent(self, found: list[str], session: Session) -> tuple[Reply, Session]:
+        """The reply to the small talk found: the last intent in conversation.yaml's order wins ("thanks, bye")."""
         intent = max(found, key=INTENTS.index)
         if intent == "sources":
-            return self._sources(), session
+            return self.voice.sources(), session
         suggestions = self._titles() if intent in ("greeting", "help") else ()
         return self._simple(intent, intent, f"intent:{intent}", suggestions), session
 
-    def _sources(self) -> Reply:
-        lines = []
-        for pack in self.knowledge.packs:
-            lines.append(
-                self.voice.line(
-                    "sources_intro",
-                    pack_title=pack.title,
-                    publisher=pack.publisher,
-                    reviewer=pack.review.reviewer,
-                    review_date=spoken_date(pack.review.date),
-                )
-            )
-            lines += [f"- {source}" for source in pack.sources]
-            credits = ", ".join(f"{slides}) {credit}" for slides, credit in pack.image_credits)
-            lines += [self.voice.line("image_credits", credits=credits)] * bool(pack.image_credits)
-            lines.append(pack.disclaimer)
-        return Reply(kind="sources", text="\n".join(lines), rule="intent:sources")
+    def _small_talk_in_clauses(self, text: str, session: Session) -> tuple[Reply, Session] | None:
+        """Small talk in one clause, when the others ask nothing and name nothing the slides hold
+        ("Hi, I'm new to all this", "thanks so much, that explained it better than the hospital did")."""
+        parts = clauses(text, commas=True)
+        if len(parts) < 2:
+            return None
+        found: list[str] = []
+        for part in parts:
+            said = plain(part)
+            reading = whole_reading(self.rules.intents, self.rules.filler, said) if said else []
+            if reading:
+                found += reading
+            elif said:
+                query = self.matcher.query(said)
+                if part.rstrip().endswith("?") or query.known or query.not_covered:
+                    return None
+        return self._intent(found, session) if found else None
+
+    def _asked(self, said: str) -> str:
+        """A message or clause without its courtesy and navigation words ("ok, can we go back to the liver one")."""
+        rest = self.rules.lead_ins.sub("", said).strip() or said
+        return self.rules.trail_offs.sub("", rest).strip() or rest
 
     def _titles(self) -> tuple[str, ...]:
         return self._all_titles

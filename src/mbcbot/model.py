@@ -119,7 +119,8 @@ class Conversation(NamedTuple):
     emergency_number: str
     crisis_lines: Mapping[str, str]
     max_message_chars: int
-    lead_ins: re.Pattern[str]
+    lead_ins: re.Pattern[str]  # courtesy and navigation words removed from the start of a message
+    trail_offs: re.Pattern[str]  # navigation words removed from its end ("the liver one again")
     intents: Mapping[str, tuple[tuple[tuple[Any, ...], str], ...]]  # small-talk phrases by first word: (phrase, intent)
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, re.Pattern[str]]

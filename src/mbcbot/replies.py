@@ -111,6 +111,25 @@ class Voice:
             found = self._headings[key] = self.line("slide_heading", title=slide.title, number=slide.number, count=count)
         return found
 
+    def sources(self) -> Reply:
+        """The sources reply: each pack's publisher, reviewer, review date, sources and disclaimer."""
+        lines = []
+        for pack in self.knowledge.packs:
+            lines.append(
+                self.line(
+                    "sources_intro",
+                    pack_title=pack.title,
+                    publisher=pack.publisher,
+                    reviewer=pack.review.reviewer,
+                    review_date=spoken_date(pack.review.date),
+                )
+            )
+            lines += [f"- {source}" for source in pack.sources]
+            credits = ", ".join(f"{slides}) {credit}" for slides, credit in pack.image_credits)
+            lines += [self.line("image_credits", credits=credits)] * bool(pack.image_credits)
+            lines.append(pack.disclaimer)
+        return Reply(kind="sources", text="\n".join(lines), rule="intent:sources")
+
     def quoting(
         self,
         kind: str,

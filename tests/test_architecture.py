@@ -34,6 +34,7 @@ LAYERS = {
     "replies": 4,
     "matching": 4,
     "knowledge": 5,
+    "smalltalk": 5,
     "stamping": 5,
     "dialogue": 6,
     "bot": 7,

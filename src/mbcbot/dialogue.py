@@ -6,12 +6,12 @@ safety (emergency, then personal advice) -> commands and small talk
 
 from __future__ import annotations
 
-from mbcbot.conversation import INTENTS
 from mbcbot.matching import MAX_TOGETHER, MIN_ASPECT_WEIGHT, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
-from mbcbot.phrases import Hit, whole_reading
+from mbcbot.phrases import Hit
 from mbcbot.replies import Voice, titles
 from mbcbot.safety import advice_rule, emergency_rule, hits
+from mbcbot.smalltalk import intent_beside_clauses, intent_of
 from mbcbot.text import clauses, normalised, plain, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
@@ -48,10 +48,10 @@ class Dialogue:
         rest = self._asked(flat)
         for said in dict.fromkeys((flat, rest)):
             command = self._command(said, session) if said.isdigit() or self.rules.said_whole.fullmatch(said) else None
-            handled = command or self._small_talk(said, session)
+            handled = command or self._intent(intent_of(self.rules, said), session)
             if handled is not None:
                 return handled
-        handled = self._small_talk_in_clauses(text, session)
+        handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text), session)
         if handled is not None:
             return handled
         reply, after = self._answer(rest, session)
@@ -165,36 +165,14 @@ class Dialogue:
             return None
         return int(value) if value.isdigit() else self.rules.number_words.get(value)
 
-    def _small_talk(self, said: str, session: Session) -> tuple[Reply, Session] | None:
-        """Greeting, thanks, goodbye, help or sources, when every word is small talk."""
-        found = whole_reading(self.rules.intents, self.rules.filler, said)
-        return self._intent(found, session) if found else None
-
-    def _intent(self, found: list[str], session: Session) -> tuple[Reply, Session]:
-        """The reply to the small talk found: the last intent in conversation.yaml's order wins ("thanks, bye")."""
-        intent = max(found, key=INTENTS.index)
+    def _intent(self, intent: str | None, session: Session) -> tuple[Reply, Session] | None:
+        """The reply to a small-talk intent, if any."""
+        if intent is None:
+            return None
         if intent == "sources":
             return self.voice.sources(), session
         suggestions = self._titles() if intent in ("greeting", "help") else ()
         return self._simple(intent, intent, f"intent:{intent}", suggestions), session
-
-    def _small_talk_in_clauses(self, text: str, session: Session) -> tuple[Reply, Session] | None:
-        """Small talk in one clause, when the others ask nothing and name nothing the slides hold
-        ("Hi, I'm new to all this", "thanks so much, that explained it better than the hospital did")."""
-        parts = clauses(text, commas=True)
-        if len(parts) < 2:
-            return None
-        found: list[str] = []
-        for part in parts:
-            said = plain(part)
-            reading = whole_reading(self.rules.intents, self.rules.filler, said) if said else []
-            if reading:
-                found += reading
-            elif said:
-                query = self.matcher.query(said)
-                if part.rstrip().endswith("?") or query.known or query.not_covered:
-                    return None
-        return self._intent(found, session) if found else None
 
     def _asked(self, said: str) -> str:
         """A message or clause without its courtesy and navigation words ("ok, can we go back to the liver one")."""
@@ -240,10 +218,10 @@ class Dialogue:
         """The answer to `rest`, naming any `uncovered` subjects the rest of the message asked about."""
         query = self.matcher.query(rest)
         current = self._current(session)
-        if current is not None and query.why and not (query.known or query.unknown or query.not_covered):
-            return self._quoted([current], query), session  # "why does that happen?": the reason on the slide in hand
         ranked = self.matcher.ranked(query, current)
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
+        if current is not None and self._stays(current, query, ranked, chosen):
+            return self._quoted([current], query, uncovered=uncovered), session
         if not chosen:
             return self._fallback(query, ranked), session
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):
@@ -252,6 +230,20 @@ class Dialogue:
         uncovered = tuple(dict.fromkeys(query.not_covered + uncovered))
         reply = self._quoted([c.slide for c in chosen], query, self.matcher.also_on(chosen, ranked, query), uncovered)
         return reply, session._replace(pack=best.pack, slide=best.number)
+
+    def _stays(self, current: Slide, query: Query, ranked: list[Candidate], chosen: list[Candidate]) -> bool:
+        """Whether a follow-up naming no subject of its own is about the slide in hand: it holds a telling word
+        asked ("does it hurt?"), or nothing else answers and nothing else was asked ("is that the same for everyone?")."""
+        if query.unknown or query.not_covered or not self.matcher.subjects.isdisjoint(query.known):
+            return False
+        if any(c.slide == current for c in chosen):
+            return True
+        if len(chosen) == 1:  # another slide answers it well: "could it go to the pancreas?" is slide 2's
+            return False
+        own = next((c for c in ranked if c.slide == current), None)
+        if own is not None and any(query.weights[term] >= MIN_ASPECT_WEIGHT for term in own.matched):
+            return True
+        return not query.known and not chosen
 
     def _quoted(
         self, slides: list[Slide], query: Query, also: list[Slide] | None = None, uncovered: tuple[str, ...] = ()

@@ -1,0 +1,40 @@
+"""Small talk: which greeting, thanks, goodbye, help or sources intent a message holds, if it is small talk.
+
+A message is small talk when every word of it is read as a small-talk phrase or
+a filler word of conversation.yaml ("thats everything, thanks, bye x"), or when
+one of its clauses is, and the others ask nothing and name nothing the slides
+or the lexicon know ("Hi, I'm new to all this"). The last intent in the file's
+order wins: "thanks, bye" is a goodbye, "hi, who wrote this?" asks for the sources.
+"""
+
+from __future__ import annotations
+
+from mbcbot.conversation import INTENTS
+from mbcbot.matching import Matcher
+from mbcbot.model import Conversation
+from mbcbot.phrases import whole_reading
+from mbcbot.text import clauses, plain
+
+
+def intent_of(rules: Conversation, said: str) -> str | None:
+    """The intent of a message read whole as small talk (plain text), or None."""
+    found = whole_reading(rules.intents, rules.filler, said)
+    return max(found, key=INTENTS.index) if found else None
+
+
+def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str) -> str | None:
+    """The intent of a clause of small talk whose other clauses ask and name nothing (normalised text), or None."""
+    parts = clauses(text, commas=True)
+    if len(parts) < 2:
+        return None
+    found: list[str] = []
+    for part in parts:
+        said = plain(part)
+        reading = whole_reading(rules.intents, rules.filler, said) if said else []
+        if reading:
+            found += reading
+        elif said:
+            query = matcher.query(said)
+            if part.rstrip().endswith("?") or query.known or query.not_covered:
+                return None
+    return max(found, key=INTENTS.index) if found else None

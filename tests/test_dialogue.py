@@ -315,3 +315,16 @@ def test_spelling_still_reads_slips_of_slide_words(bot: Bot, typed: str, meant: 
 def test_small_talk_with_a_subject_is_a_question(bot: Bot, message: str, slides: tuple[int, ...]) -> None:
     reply, _ = bot.reply(message)
     assert (reply.kind, reply.slides[:1]) == ("answer", slides)
+
+
+@pytest.mark.parametrize(
+    ("message", "slide"),
+    [
+        ("what does metta static mean", 1),
+        ("can it go to the pan creeus", 2),
+        ("Which organs is it most likely to turn up in?", 2),
+    ],
+)
+def test_a_word_split_in_two_is_joined_again_only_when_half_of_it_is_no_word(bot: Bot, message: str, slide: int) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides[:1]) == ("answer", (slide,))

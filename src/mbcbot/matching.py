@@ -93,7 +93,7 @@ class Matcher:
         self._weights = {term: math.log(1 + count / len(orders)) / math.log(1 + count) for term, orders in postings.items()}
         specific = {term for term, orders in self._postings.items() if len(orders) <= SPECIFIC_SLIDES}
         self._slides = tuple(index._replace(subject=index.subject & specific) for index in self._slides)
-        self._subjects = frozenset(term for index in self._slides for term in index.subject)
+        self.subjects = frozenset(term for index in self._slides for term in index.subject)  # stems naming a slide's subject
         self._phrases: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
         for phrase in lexicon.stopwords:
             self._phrases[phrase] = ("stop", ())
@@ -112,16 +112,11 @@ class Matcher:
         self._speller = Speller(vocabulary, weak, uncovered)
         self._known_stems = frozenset(stem(lexicon.forms.get(w, w)) for w in self._speller.known)
 
-    @property
-    def subjects(self) -> frozenset[str]:
-        """Stems that name what a slide is about."""
-        return self._subjects
-
     def query(self, message: str) -> Query:
         """The weighted stems a message asks about."""
         corrections, stemmed = [], []
         remembered = self._words.get
-        for word in words(message):
+        for word in self._speller.rejoined(words(message), self._knows):
             fixed, stemmed_word = remembered(word) or self._read(word)
             if fixed != word:
                 corrections.append((word, fixed))
@@ -166,12 +161,15 @@ class Matcher:
         """The known word meant by `word` (itself when known or when nothing is close)."""
         return self._read(word)[0]
 
+    def _knows(self, word: str) -> bool:
+        return word in self._speller.known or stem(self._forms.get(word, word)) in self._known_stems
+
     def _read(self, word: str) -> tuple[str, str]:
         """A word as corrected, and its stem (remembered: the same word always reads the same)."""
         found = self._words.get(word)
         if found is None:
             fixed = word
-            if word not in self._speller.known and stem(self._forms.get(word, word)) not in self._known_stems:
+            if not self._knows(word):
                 fixed = self._speller.corrected(word)
             found = (fixed, stem(self._forms.get(fixed, fixed)))
             if len(self._words) < WORDS_REMEMBERED:
@@ -209,7 +207,7 @@ class Matcher:
         """Slides that hold any asked word, best first."""
         known, weights = query.known, query.weights
         orders = sorted(self._candidates(known))
-        names_subject = any(term in self._subjects for term in known)
+        names_subject = any(term in self.subjects for term in known)
         total = query.total or 1.0
         ranked = []
         slides, details, extra = self._slides, self._details, TITLE_BOOST - 1.0
@@ -292,7 +290,7 @@ class Matcher:
         stems = [stem for stem in read if stem in JOINERS or stem not in self._stop]
         joins = [position for position, stem in enumerate(stems) if stem in JOINERS]
         beside = {stems[p] for join in joins for p in (join - 1, join + 1) if 0 <= p < len(stems)}
-        named = {stem for stem in beside if stem in self._subjects}
+        named = {stem for stem in beside if stem in self.subjects}
         if len(named) < 2:
             return []
         own = [c for c in ranked if named & self._slides[self._order(c.slide)].subject]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from mbcbot.text import phonetic_key
 
 SHORTEST_CORRECTED = 4  # shorter words are too ambiguous to correct ("dog" is not "drug")
 LONG_WORD = 8  # from this length two typing mistakes are corrected, below it one
 CACHE_LIMIT = 20_000  # corrections remembered per process (the same input, the same output)
+JOINED_WORD = 7  # two words joined again make at least this many letters
 SHORT_WORD = 6  # a one-letter swap in a word this short is as likely another real word ("bold", "bald")
 
 
@@ -38,6 +39,24 @@ class Speller:
             if len(self._cache) < CACHE_LIMIT:
                 self._cache[word] = found
         return found
+
+    def rejoined(self, said: list[str], knows: Callable[[str], bool]) -> list[str]:
+        """The words, a word split in two by a slip of the keyboard or the ear joined again when one half is
+        not a word `knows` and the whole reads as a known word ("metta static" is "metastatic")."""
+        known, joined, at = self.known, [], 0
+        while at < len(said):
+            first = said[at]
+            second = said[at + 1] if at + 1 < len(said) else ""
+            whole = first + second
+            if second and not (knows(first) and knows(second)) and whole.isalpha() and len(whole) >= JOINED_WORD:
+                fixed = self.corrected(whole)
+                if fixed in known and fixed not in (first, second):
+                    joined.append(whole)
+                    at += 2
+                    continue
+            joined.append(first)
+            at += 1
+        return joined
 
     def _nearest(self, word: str) -> str:
         by_sound = self._by_sound.get(phonetic_key(word))

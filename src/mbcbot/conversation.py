@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mbcbot.errors import Problem
 from mbcbot.model import Conversation, FrozenMap
-from mbcbot.phrases import Node, parsed, phrasebook
+from mbcbot.phrases import Node, Phrasebook, parsed, phrasebook
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, stem, words
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
@@ -123,7 +123,7 @@ def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[st
     return tuple(good)
 
 
-def _intents(check: FileCheck, data: LineDict) -> tuple[dict[str, tuple[tuple[Node, str], ...]], frozenset[str]]:
+def _intents(check: FileCheck, data: LineDict) -> tuple[Phrasebook, frozenset[str]]:
     """The small-talk phrases, filed by the words they open with, and the filler words read beside them."""
     table = check.mapping(data.get("intents", LineDict()), data.line_of("intents"), "'intents'")
     check.keys(table, "'intents'", {*INTENTS, "filler"})

@@ -107,7 +107,7 @@ class Rule(NamedTuple):
 class Safety(NamedTuple):
     """Red-flag and advice concepts, the framing that tells a report from a question, and the rules over them."""
 
-    phrases: Mapping[str, tuple[tuple[tuple[Any, ...], str], ...]]  # a first word -> (parsed phrase, concept) it opens
+    phrases: Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...]], ...]]  # see phrases.Phrasebook
     emergency: tuple[Rule, ...]
     advice: tuple[Rule, ...]
     vocabulary: frozenset[str]  # every plain word the concepts name: misspellings of them are corrected
@@ -121,7 +121,7 @@ class Conversation(NamedTuple):
     max_message_chars: int
     lead_ins: re.Pattern[str]  # courtesy and navigation words removed from the start of a message
     trail_offs: re.Pattern[str]  # navigation words removed from its end ("the liver one again")
-    intents: Mapping[str, tuple[tuple[tuple[Any, ...], str], ...]]  # small-talk phrases by first word: (phrase, intent)
+    intents: Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...]], ...]]  # see phrases.Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, re.Pattern[str]]
     said_whole: re.Pattern[str]  # matches a whole message when any command does

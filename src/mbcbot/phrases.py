@@ -29,8 +29,9 @@ ANY_NUMBER = "#"  # the first word of a phrase that opens with a number
 MAX_DEPTH = 8  # groups nested deeper than this are refused
 PREFIX_MARK = "*"  # phrases opening with a prefix are filed under this and the prefix's first three letters
 
-# Named phrases filed under the words they can open with: first word -> ((phrase, name), ...)
-Phrasebook = Mapping[str, tuple[tuple[Node, str], ...]]
+# Named phrases filed under the words they can open with: first word -> ((phrase, name, needs), ...), where
+# `needs` are sets of stems a message must hold one of each for the phrase to stand in it (a cheap test first)
+Phrasebook = Mapping[str, tuple[tuple[Node, str, tuple[frozenset[str], ...]], ...]]
 
 
 class Hit(NamedTuple):
@@ -41,22 +42,37 @@ class Hit(NamedTuple):
     end: int
 
 
-def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, tuple[tuple[Node, str], ...]]:
+def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, tuple[tuple[Node, str, tuple[frozenset[str], ...]], ...]]:
     """The phrases, each filed under the words it can open with (so a message tries only those its words open)."""
-    filed: dict[str, list[tuple[Node, str]]] = {}
+    filed: dict[str, list[tuple[Node, str, tuple[frozenset[str], ...]]]] = {}
     for name, phrases in named.items():
         for phrase in phrases:
+            entry = (phrase, name, _needs(phrase))
             for first in sorted(first_words(phrase)):
                 key = PREFIX_MARK + first[:3] if first.endswith("*") else first
-                if (phrase, name) not in filed.setdefault(key, []):
-                    filed[key].append((phrase, name))
+                if entry not in filed.setdefault(key, []):
+                    filed[key].append(entry)
     return {key: tuple(found) for key, found in sorted(filed.items())}
+
+
+def _needs(node: Node) -> tuple[frozenset[str], ...]:
+    """Sets of stems a message must hold one of each, for the phrase to stand in it."""
+    kind = node[0]
+    if kind == "w":
+        return (frozenset({str(node[1])}),)
+    if kind == "seq":
+        return tuple(need for part in node[1] for need in _needs(part))
+    if kind == "alt":
+        options = [_needs(option) for option in node[1]]
+        return (frozenset().union(*(option[0] for option in options)),) if all(options) else ()
+    return ()  # a prefix, a number or any word: no stem is needed
 
 
 def hits(book: Phrasebook, text: str) -> list[Hit]:
     """Every phrase of the book in `text`, with its words' positions (the longest reading of each)."""
     said = words(text)
     stems = [stem(word) for word in said]
+    held = set(stems)
     found = []
     for at, first in enumerate(stems):
         word = said[at]
@@ -65,7 +81,9 @@ def hits(book: Phrasebook, text: str) -> list[Hit]:
             candidates = (*candidates, *book[PREFIX_MARK + word[:3]])
         if word[:1].isdigit() and ANY_NUMBER in book:
             candidates = (*candidates, *book[ANY_NUMBER])
-        for phrase, concept in candidates:
+        for phrase, concept, needs in candidates:
+            if not all(need & held for need in needs):
+                continue
             reached = ends(phrase, said, stems, at)
             if reached:
                 found.append(Hit(concept, at, max(reached) - 1))

@@ -6,6 +6,8 @@ safety (emergency, then personal advice) -> commands and small talk
 
 from __future__ import annotations
 
+import re
+
 from mbcbot.matching import MAX_TOGETHER, MIN_ASPECT_WEIGHT, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
 from mbcbot.phrases import Hit
@@ -57,7 +59,7 @@ class Dialogue:
         reply, after = self._answer(rest, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = self.matcher.query(rest).not_covered  # and the part about an uncovered subject is named
-            for clause in _question_clauses(text):
+            for clause in _question_clauses(text, self.rules.question_opens if uncovered else None):
                 said = self._asked(clause)
                 if uncovered and not _names_something(self.matcher.query(said)):
                     continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
@@ -282,15 +284,17 @@ class Dialogue:
         return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=tuple(s.title for s in near))
 
 
-def _question_clauses(text: str) -> list[str]:
-    """The clauses of a message, in plain form, those asked as questions first and each group last first."""
+def _question_clauses(text: str, asking: re.Pattern[str] | None = None) -> list[str]:
+    """The clauses of a message, in plain form, those asked as questions first and each group last first;
+    with `asking`, only the clauses that ask (end with '?' or open as `asking` says)."""
     parts = clauses(text)
     if len(parts) < 2:
         parts = clauses(text, commas=True)
     if len(parts) < 2:
         return []
-    asked = [part for part in parts if part.rstrip().endswith("?")]
-    return [plain(part) for part in [*reversed(asked), *reversed([p for p in parts if p not in asked])] if plain(part)]
+    asked = [part for part in parts if part.rstrip().endswith("?") or (asking and asking.match(plain(part)))]
+    told = [] if asking else [part for part in parts if part not in asked]
+    return [plain(part) for part in [*reversed(asked), *reversed(told)] if plain(part)]
 
 
 def _names_something(query: Query) -> bool:

@@ -12,8 +12,9 @@ from mbcbot.lexicon import _standing
 from mbcbot.model import Slide
 from mbcbot.text import Reader, normalised, sentences, stems, words
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85", "\u200b", "\ufeff"])
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85", "\u200b", "\ufeff", "\u00ad", "\u2060"])
 TEXTS = st.one_of(
     st.text(),
     st.lists(st.one_of(st.text(alphabet="abcXYZ.,'+-1", max_size=6), SPACES), max_size=12).map("".join),
@@ -22,9 +23,9 @@ RUNS = settings(max_examples=500, deadline=None)
 
 
 def reference_normalised(text: str) -> str:
-    """The definition: NFKC, control characters as spaces, every run of white space one space, trimmed."""
+    """The definition: NFKC, invisible characters dropped, control characters as spaces, white space single, trimmed."""
     text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()
+    return re.sub(r"\s+", " ", _CONTROL.sub(" ", _INVISIBLE.sub("", text))).strip()
 
 
 @RUNS
@@ -109,3 +110,7 @@ def test_lexicon_finds_the_phrases_that_stand_in_the_text(
         for number, pair in enumerate((texts[i : i + 2] for i in range(0, len(texts), 2)), start=1)
     )
     assert _standing(phrases, slides, held, Reader(), {}) == reference_standing(phrases, sequences)
+
+
+def test_invisible_characters_inside_a_word_are_dropped() -> None:
+    assert words(normalised("li\u200bver lu\u00adngs br\u2060ain")) == ["liver", "lungs", "brain"]

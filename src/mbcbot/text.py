@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 STEMS_REMEMBERED = 1 << 17  # distinct words whose stem is kept; bounds memory on hostile input
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")  # inside words: "li\u200bver"
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[a-z0-9]+\+?")
@@ -27,12 +28,12 @@ _ASCII_DROPPED = b"'`"  # apostrophes
 
 
 def normalised(text: str) -> str:
-    """The text as a person meant it: NFKC, no control characters, single spaces."""
+    """The text as a person meant it: NFKC, no invisible characters, control characters as spaces, single spaces."""
     if not text.isascii():  # ASCII is already in NFKC
         text = unicodedata.normalize("NFKC", text)
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text  # no control character, no space but single ones inside: the common case, one scan
-    return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
+    return _SPACE.sub(" ", _CONTROL.sub(" ", _INVISIBLE.sub("", text))).strip()
 
 
 def plain(text: str) -> str:

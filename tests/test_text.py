@@ -14,7 +14,9 @@ from mbcbot.text import Reader, normalised, sentences, stems, words
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85", "\u200b", "\ufeff", "\u00ad", "\u2060"])
+SPACES = st.sampled_from(
+    [" ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85", "\u200b", "\ufeff", "\u00ad", "\u2060"]
+)
 TEXTS = st.one_of(
     st.text(),
     st.lists(st.one_of(st.text(alphabet="abcXYZ.,'+-1", max_size=6), SPACES), max_size=12).map("".join),

@@ -28,12 +28,14 @@ FLOORS = {
     "blind-2026-12-04a.yaml": 0.88,  # blind rounds, tuned on since (BENCHMARKS.md, "Blind rounds")
     "blind-2026-12-04b.yaml": 0.90,
     "blind-2026-12-04c.yaml": 0.87,
+    "blind-2026-12-04e.yaml": 0.94,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 2,
     "blind-2026-12-04a.yaml": 2,
     "blind-2026-12-04b.yaml": 1,
     "blind-2026-12-04c.yaml": 2,
+    "blind-2026-12-04e.yaml": 1,
 }
 
 

@@ -105,18 +105,20 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
             return before is not None and before.concept == "person"
         return before is None or before.concept != "general"  # "can I have seizures" asks; "I have" reports
     asked = [hit for hit in in_clause if hit.concept == "asks_of" and not flag.start <= hit.start <= flag.end]
-    return crisis or not asked  # "is chest pain a sign of ...", "chest pain lung mets": a question about it
+    return (
+        crisis or not (asked or clause[2])
+    )  # "... like headaches or seizures?": a question, told by no one  # "is chest pain a sign of ...", "chest pain lung mets": a question about it
 
 
-def _clause_of(text: str, position: int) -> tuple[int, int]:
-    """The word positions (start, end not included) of the clause holding word `position`."""
+def _clause_of(text: str, position: int) -> tuple[int, int, bool]:
+    """The word positions (start, end not included) of the clause holding word `position`, and whether it asks."""
     start = 0
     for part in clauses(text, commas=True):
         count = len(words(part))
         if start <= position < start + count:
-            return start, start + count
+            return start, start + count, part.rstrip().endswith("?")
         start += count
-    return 0, start
+    return 0, start, False
 
 
 # Reading safety.yaml

@@ -59,7 +59,7 @@ class Dialogue:
         reply, after = self._answer(rest, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = self.matcher.query(rest).not_covered  # and the part about an uncovered subject is named
-            for clause in _question_clauses(text, self.rules.question_opens if uncovered else None):
+            for clause in _question_clauses(text, self.rules.asking if uncovered else None):
                 said = self._asked(clause)
                 if uncovered and not _names_something(self.matcher.query(said)):
                     continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
@@ -292,7 +292,7 @@ def _question_clauses(text: str, asking: re.Pattern[str] | None = None) -> list[
         parts = clauses(text, commas=True)
     if len(parts) < 2:
         return []
-    asked = [part for part in parts if part.rstrip().endswith("?") or (asking and asking.match(plain(part)))]
+    asked = [part for part in parts if part.rstrip().endswith("?") or (asking and asking.search(plain(part)))]
     told = [] if asking else [part for part in parts if part not in asked]
     return [plain(part) for part in [*reversed(asked), *reversed(told)] if plain(part)]
 

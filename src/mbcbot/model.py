@@ -121,7 +121,7 @@ class Conversation(NamedTuple):
     max_message_chars: int
     lead_ins: re.Pattern[str]  # courtesy and navigation words removed from the start of a message
     trail_offs: re.Pattern[str]  # navigation words removed from its end ("the liver one again")
-    question_opens: re.Pattern[str]  # how a clause that asks opens ("what", "can", "is" ...)
+    asking: re.Pattern[str]  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
     intents: Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...]], ...]]  # see phrases.Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, re.Pattern[str]]

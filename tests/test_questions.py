@@ -31,7 +31,7 @@ FLOORS = {
     "blind-2026-12-04e.yaml": 0.94,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
-    "heldout.yaml": 2,
+    "heldout.yaml": 1,
     "blind-2026-12-04a.yaml": 2,
     "blind-2026-12-04b.yaml": 1,
     "blind-2026-12-04c.yaml": 2,

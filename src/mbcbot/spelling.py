@@ -8,7 +8,6 @@ from mbcbot.text import phonetic_key
 
 SHORTEST_CORRECTED = 4  # shorter words are too ambiguous to correct ("dog" is not "drug")
 LONG_WORD = 8  # from this length two typing mistakes are corrected, below it one
-CACHE_LIMIT = 20_000  # corrections remembered per process (the same input, the same output)
 JOINED_WORD = 7  # two words joined again make at least this many letters
 SHORT_WORD = 6  # a one-letter swap in a word this short is as likely another real word ("bold", "bald")
 
@@ -27,18 +26,12 @@ class Speller:
         for word in known:
             self._by_sound.setdefault(phonetic_key(word), word)
             self._by_initial.setdefault(word[0], []).append(word)
-        self._cache: dict[str, str] = {}
 
     def corrected(self, word: str) -> str:
         """The known word meant by `word`, or `word` itself when none is close."""
         if word in self.known or len(word) < SHORTEST_CORRECTED or not word.isalpha():
             return word
-        found = self._cache.get(word)
-        if found is None:
-            found = self._nearest(word)
-            if len(self._cache) < CACHE_LIMIT:
-                self._cache[word] = found
-        return found
+        return self._nearest(word)  # the matcher remembers each word's reading: no second cache here
 
     def rejoined(self, said: list[str], knows: Callable[[str], bool]) -> list[str]:
         """The words, a word split in two by a slip of the keyboard or the ear joined again when one half is

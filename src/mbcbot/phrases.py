@@ -82,7 +82,7 @@ def hits(book: Phrasebook, text: str) -> list[Hit]:
         if word[:1].isdigit() and ANY_NUMBER in book:
             candidates = (*candidates, *book[ANY_NUMBER])
         for phrase, concept, needs in candidates:
-            if not all(need & held for need in needs):
+            if any(held.isdisjoint(need) for need in needs):
                 continue
             reached = ends(phrase, said, stems, at)
             if reached:

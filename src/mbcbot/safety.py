@@ -36,7 +36,7 @@ def emergency_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     """The emergency rule (a crisis rule first) that `text`, whose concept phrases are `found`, reports."""
     live = [hit for hit in found if hit.concept in ROLES or not _negated(hit, found)]
     held = {hit.concept for hit in live}
-    fired = [rule for rule in safety.emergency if _fires(rule, live, held, text)]
+    fired = [rule for rule in safety.emergency if any(c[0] in held for c in rule.when) and _fires(rule, live, held, text)]
     return next((rule for rule in fired if rule.crisis), fired[0]) if fired else None
 
 

@@ -57,6 +57,11 @@ def line(bot: Bot, name: str, **values: object) -> str:
         ("thats everything, thanks, bye", "goodbye"),
         ("ok cheers bye", "goodbye"),
         ("hi, who checked this information?", "sources"),
+        ("hello I am from Poland my english is not perfect", "greeting"),
+        ("thank u so much, that actually helped", "thanks"),
+        ("night night, gonna try and sleep", "goodbye"),
+        ("is there a date on it", "sources"),
+        ("can you list the topics you cover", "help"),
     ],
 )
 def test_small_talk(bot: Bot, message: str, kind: str) -> None:

@@ -61,7 +61,7 @@ class Dialogue:
             uncovered = self.matcher.query(rest).not_covered  # and the part about an uncovered subject is named
             for clause in _question_clauses(text, self.rules.asking if uncovered else None):
                 said = self._asked(clause)
-                if uncovered and not _names_something(self.matcher.query(said)):
+                if uncovered and not self._names_something(self.matcher.query(said)):
                     continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
                 if said != rest and said:
                     answered, answered_after = self._answer(said, session, uncovered)
@@ -175,6 +175,12 @@ class Dialogue:
             return self.voice.sources(), session
         suggestions = self._titles() if intent in ("greeting", "help") else ()
         return self._simple(intent, intent, f"intent:{intent}", suggestions), session
+
+    def _names_something(self, query: Query) -> bool:
+        """Whether a query names something of its own: a slide's subject, or a word few slides hold (not only
+        "is that from the cancer?")."""
+        telling = any(query.weights[term] >= MIN_ASPECT_WEIGHT for term in query.known)
+        return telling or not self.matcher.subjects.isdisjoint(query.known)
 
     def _asked(self, said: str) -> str:
         """A message or clause without its courtesy and navigation words ("ok, can we go back to the liver one")."""
@@ -295,11 +301,6 @@ def _question_clauses(text: str, asking: re.Pattern[str] | None = None) -> list[
     asked = [part for part in parts if part.rstrip().endswith("?") or (asking and asking.search(plain(part)))]
     told = [] if asking else [part for part in parts if part not in asked]
     return [plain(part) for part in [*reversed(asked), *reversed(told)] if plain(part)]
-
-
-def _names_something(query: Query) -> bool:
-    """Whether a query names something of its own, not only words most slides hold ("is that from the cancer?")."""
-    return any(query.weights[term] >= MIN_ASPECT_WEIGHT for term in query.known)
 
 
 def _chosen(ranked: list[Candidate]) -> list[Candidate]:

@@ -2,8 +2,8 @@
 
 A message is small talk when every word of it is read as a small-talk phrase or
 a filler word of conversation.yaml ("thats everything, thanks, bye x"), or when
-one of its clauses is, and the others ask nothing and name nothing the slides
-or the lexicon know ("Hi, I'm new to all this"). The last intent in the file's
+one of its clauses is (or the phrase it opens with), and the others ask nothing
+and name nothing the slides or the lexicon know ("Hi, I'm new to all this"). The last intent in the file's
 order wins: "thanks, bye" is a goodbye, "hi, who wrote this?" asks for the sources.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from mbcbot.conversation import INTENTS
 from mbcbot.matching import Matcher
 from mbcbot.model import Conversation
-from mbcbot.phrases import whole_reading
-from mbcbot.text import clauses, plain
+from mbcbot.phrases import hits, whole_reading
+from mbcbot.text import clauses, plain, words
 
 
 def intent_of(rules: Conversation, said: str) -> str | None:
@@ -26,7 +26,7 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str) -> s
     """The intent of a clause of small talk whose other clauses ask and name nothing (normalised text), or None."""
     parts = clauses(text, commas=True)
     if len(parts) < 2:
-        return None
+        parts = _opening_and_rest(rules, text)
     found: list[str] = []
     for part in parts:
         said = plain(part)
@@ -38,3 +38,13 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str) -> s
             if part.rstrip().endswith("?") or query.known or query.not_covered:
                 return None
     return max(found, key=INTENTS.index) if found else None
+
+
+def _opening_and_rest(rules: Conversation, text: str) -> list[str]:
+    """A one-clause message cut after the small-talk phrase it opens with ("hello I am from Poland ..."), else []."""
+    said = words(text)
+    opening = [hit.end + 1 for hit in hits(rules.intents, " ".join(said)) if hit.start == 0]
+    if not opening or max(opening) >= len(said):
+        return []
+    cut = max(opening)
+    return [" ".join(said[:cut]), " ".join(said[cut:])]

@@ -62,6 +62,9 @@ def line(bot: Bot, name: str, **values: object) -> str:
         ("night night, gonna try and sleep", "goodbye"),
         ("is there a date on it", "sources"),
         ("can you list the topics you cover", "help"),
+        ("hiya, just found this thing, hello", "greeting"),
+        ("thank you so much, that actually helped me understand what the doctor meant", "thanks"),
+        ("what do you do", "help"),
     ],
 )
 def test_small_talk(bot: Bot, message: str, kind: str) -> None:

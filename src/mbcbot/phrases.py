@@ -92,23 +92,19 @@ def hits(book: Phrasebook, text: str) -> list[Hit]:
 
 def whole_reading(book: Phrasebook, filler: frozenset[str], text: str) -> list[str] | None:
     """The names of the phrases that, with filler words between them, read the whole of `text`, in order;
-    None when some word is neither (the longest phrase at each word is taken)."""
+    None when no reading covers every word (of several, one with a phrase, and with the fewest)."""
     stems = [stem(word) for word in words(text)]
-    longest: dict[int, Hit] = {}
+    starting: dict[int, list[Hit]] = {}
     for hit in hits(book, text):
-        if hit.start not in longest or hit.end > longest[hit.start].end:
-            longest[hit.start] = hit
-    names, at = [], 0
-    while at < len(stems):
-        reading = longest.get(at)
-        if reading is not None:
-            names.append(reading.concept)
-            at = reading.end + 1
-        elif stems[at] in filler:
-            at += 1
-        else:
-            return None
-    return names
+        starting.setdefault(hit.start, []).append(hit)
+    readings: list[list[str] | None] = [None] * (len(stems) + 1)
+    readings[len(stems)] = []
+    for at in range(len(stems) - 1, -1, -1):  # from the end: the best reading of the words from `at` on
+        options = [[hit.concept, *rest] for hit in starting.get(at, ()) if (rest := readings[hit.end + 1]) is not None]
+        if stems[at] in filler and readings[at + 1] is not None:
+            options.append(list(readings[at + 1] or []))
+        readings[at] = min(options, key=lambda names: (not names, len(names))) if options else None
+    return readings[0]
 
 
 def parsed(text: str) -> Node:

@@ -27,17 +27,17 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str) -> s
     parts = clauses(text, commas=True)
     if len(parts) < 2:
         parts = _opening_and_rest(rules, text)
-    found: list[str] = []
-    for part in parts:
+    readings = [whole_reading(rules.intents, rules.filler, plain(part)) for part in parts]
+    found = [name for reading in readings if reading for name in reading]
+    if not found:  # no clause is small talk: most messages, told without reading their clauses as questions
+        return None
+    for part, reading in zip(parts, readings, strict=True):
         said = plain(part)
-        reading = whole_reading(rules.intents, rules.filler, said) if said else []
-        if reading:
-            found += reading
-        elif said:
+        if said and not reading:
             query = matcher.query(said)
             if part.rstrip().endswith("?") or query.known or query.not_covered:
                 return None
-    return max(found, key=INTENTS.index) if found else None
+    return max(found, key=INTENTS.index)
 
 
 def _opening_and_rest(rules: Conversation, text: str) -> list[str]:

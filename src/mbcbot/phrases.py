@@ -82,11 +82,13 @@ def hits(book: Phrasebook, text: str) -> list[Hit]:
         if word[:1].isdigit() and ANY_NUMBER in book:
             candidates = (*candidates, *book[ANY_NUMBER])
         for phrase, concept, needs in candidates:
-            if any(held.isdisjoint(need) for need in needs):
-                continue
-            reached = ends(phrase, said, stems, at)
-            if reached:
-                found.append(Hit(concept, at, max(reached) - 1))
+            for need in needs:
+                if held.isdisjoint(need):
+                    break  # a word the phrase needs is not in the message: no walk
+            else:
+                reached = ends(phrase, said, stems, at)
+                if reached:
+                    found.append(Hit(concept, at, max(reached) - 1))
     return found
 
 

@@ -59,7 +59,7 @@ class Dialogue:
         reply, after = self._answer(rest, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = self.matcher.query(rest).not_covered  # and the part about an uncovered subject is named
-            for clause in _question_clauses(text, self.rules.asking if uncovered else None):
+            for clause in _question_clauses(text, self.rules.asking, only_asked=bool(uncovered)):
                 said = self._asked(clause)
                 if uncovered and not self._names_something(self.matcher.query(said)):
                     continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
@@ -290,16 +290,15 @@ class Dialogue:
         return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=tuple(s.title for s in near))
 
 
-def _question_clauses(text: str, asking: re.Pattern[str] | None = None) -> list[str]:
-    """The clauses of a message, in plain form, those asked as questions first and each group last first;
-    with `asking`, only the clauses that ask (end with '?' or open as `asking` says)."""
-    parts = clauses(text)
-    if len(parts) < 2:
-        parts = clauses(text, commas=True)
+def _question_clauses(text: str, asking: re.Pattern[str], only_asked: bool) -> list[str]:
+    """The sentences and comma clauses of a message, in plain form: those that ask (end with '?' or read as
+    `asking` says) first, each group last first; with `only_asked`, only those."""
+    sentences, finer = clauses(text), clauses(text, commas=True)
+    parts = list(dict.fromkeys([*sentences, *finer])) if len(finer) >= 2 else sentences
     if len(parts) < 2:
         return []
-    asked = [part for part in parts if part.rstrip().endswith("?") or (asking and asking.search(plain(part)))]
-    told = [] if asking else [part for part in parts if part not in asked]
+    asked = [part for part in parts if part.rstrip().endswith("?") or asking.search(plain(part))]
+    told = [] if only_asked else [part for part in parts if part not in asked]
     return [plain(part) for part in [*reversed(asked), *reversed(told)] if plain(part)]
 
 

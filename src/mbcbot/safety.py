@@ -105,9 +105,9 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
             return before is not None and before.concept == "person"
         return before is None or before.concept != "general"  # "can I have seizures" asks; "I have" reports
     asked = [hit for hit in in_clause if hit.concept == "asks_of" and not flag.start <= hit.start <= flag.end]
-    return (
-        crisis or not (asked or clause[2])
-    )  # "... like headaches or seizures?": a question, told by no one  # "is chest pain a sign of ...", "chest pain lung mets": a question about it
+    if crisis:  # words of a crisis count unless asked about in a clause that asks ("are suicide rates higher ...?")
+        return not (asked and clause[2])
+    return not (asked or clause[2])  # "chest pain lung mets", "... like headaches or seizures?": asked, told by no one
 
 
 def _clause_of(text: str, position: int) -> tuple[int, int, bool]:

@@ -56,17 +56,20 @@ class Dialogue:
         handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text), session)
         if handled is not None:
             return handled
-        reply, after = self._answer(rest, session)
+        query = self.matcher.query(rest)
+        reply, after = self._answer(query, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
-            uncovered = self.matcher.query(rest).not_covered  # and the part about an uncovered subject is named
+            uncovered = query.not_covered  # and the part about an uncovered subject is named
             for clause in _question_clauses(text, self.rules.asking, only_asked=bool(uncovered)):
                 said = self._asked(clause)
-                if uncovered and not self._names_something(self.matcher.query(said)):
+                if said == rest or not said:
+                    continue
+                asked = self.matcher.query(said)
+                if uncovered and not self._names_something(asked):
                     continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
-                if said != rest and said:
-                    answered, answered_after = self._answer(said, session, uncovered)
-                    if answered.kind == "answer":
-                        return answered, answered_after
+                answered, answered_after = self._answer(asked, session, uncovered)
+                if answered.kind == "answer":
+                    return answered, answered_after
         return reply, after
 
     def explained(self, message: str, session: Session) -> dict[str, object]:
@@ -179,8 +182,7 @@ class Dialogue:
     def _names_something(self, query: Query) -> bool:
         """Whether a query names something of its own: a slide's subject, or a word few slides hold (not only
         "is that from the cancer?")."""
-        telling = any(query.weights[term] >= MIN_ASPECT_WEIGHT for term in query.known)
-        return telling or not self.matcher.subjects.isdisjoint(query.known)
+        return _telling(query, query.known) or not self.matcher.subjects.isdisjoint(query.known)
 
     def _asked(self, said: str) -> str:
         """A message or clause without its courtesy and navigation words ("ok, can we go back to the liver one")."""
@@ -222,9 +224,8 @@ class Dialogue:
         following = self._by_place.get((slide.pack, slide.number + 1))
         return ("more", following.title) if following is not None else ("more",)
 
-    def _answer(self, rest: str, session: Session, uncovered: tuple[str, ...] = ()) -> tuple[Reply, Session]:
-        """The answer to `rest`, naming any `uncovered` subjects the rest of the message asked about."""
-        query = self.matcher.query(rest)
+    def _answer(self, query: Query, session: Session, uncovered: tuple[str, ...] = ()) -> tuple[Reply, Session]:
+        """The answer to `query`, naming any `uncovered` subjects the rest of the message asked about."""
         current = self._current(session)
         ranked = self.matcher.ranked(query, current)
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
@@ -249,7 +250,7 @@ class Dialogue:
         if len(chosen) == 1:  # another slide answers it well: "could it go to the pancreas?" is slide 2's
             return False
         own = next((c for c in ranked if c.slide == current), None)
-        if own is not None and any(query.weights[term] >= MIN_ASPECT_WEIGHT for term in own.matched):
+        if own is not None and _telling(query, own.matched):
             return True
         return not query.known and not chosen
 
@@ -300,6 +301,11 @@ def _question_clauses(text: str, asking: re.Pattern[str], only_asked: bool) -> l
     asked = [part for part in parts if part.rstrip().endswith("?") or asking.search(plain(part))]
     told = [] if only_asked else [part for part in parts if part not in asked]
     return [plain(part) for part in [*reversed(asked), *reversed(told)] if plain(part)]
+
+
+def _telling(query: Query, terms: tuple[str, ...]) -> bool:
+    """Whether any of the query's `terms` is a telling word: one few slides hold ("hurt", not "cancer")."""
+    return any(query.weights[term] >= MIN_ASPECT_WEIGHT for term in terms)
 
 
 def _chosen(ranked: list[Candidate]) -> list[Candidate]:

@@ -3,8 +3,9 @@
 A message is small talk when every word of it is read as a small-talk phrase or
 a filler word of conversation.yaml ("thats everything, thanks, bye x"), or when
 one of its clauses is (or the phrase it opens with), and the others ask nothing
-and name nothing the slides or the lexicon know ("Hi, I'm new to all this"). The last intent in the file's
-order wins: "thanks, bye" is a goodbye, "hi, who wrote this?" asks for the sources.
+and name nothing the slides or the lexicon know ("Hi, I'm new to all this").
+The last intent in the file's order wins: "thanks, bye" is a goodbye, "hi, who
+wrote this?" asks for the sources.
 """
 
 from __future__ import annotations
@@ -24,27 +25,22 @@ def intent_of(rules: Conversation, said: str) -> str | None:
 
 def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str) -> str | None:
     """The intent of a clause of small talk whose other clauses ask and name nothing (normalised text), or None."""
+    said = words(text)
+    found = hits(rules.intents, " ".join(said))
+    if not found:  # no small-talk phrase anywhere: most messages, read once and no further
+        return None
     parts = clauses(text, commas=True)
-    if len(parts) < 2:
-        parts = _opening_and_rest(rules, text)
+    if len(parts) < 2:  # one clause: cut after the small-talk phrase it opens with ("hello I am from Poland ...")
+        cut = max((hit.end + 1 for hit in found if hit.start == 0), default=len(said))
+        parts = [" ".join(said[:cut]), " ".join(said[cut:])] if cut < len(said) else []
     readings = [whole_reading(rules.intents, rules.filler, plain(part)) for part in parts]
-    found = [name for reading in readings if reading for name in reading]
-    if not found:  # no clause is small talk: most messages, told without reading their clauses as questions
+    names = [name for reading in readings if reading for name in reading]
+    if not names:
         return None
     for part, reading in zip(parts, readings, strict=True):
-        said = plain(part)
-        if said and not reading:
-            query = matcher.query(said)
+        said_part = plain(part)
+        if said_part and not reading:
+            query = matcher.query(said_part)
             if part.rstrip().endswith("?") or query.known or query.not_covered:
                 return None
-    return max(found, key=INTENTS.index)
-
-
-def _opening_and_rest(rules: Conversation, text: str) -> list[str]:
-    """A one-clause message cut after the small-talk phrase it opens with ("hello I am from Poland ..."), else []."""
-    said = words(text)
-    opening = [hit.end + 1 for hit in hits(rules.intents, " ".join(said)) if hit.start == 0]
-    if not opening or max(opening) >= len(said):
-        return []
-    cut = max(opening)
-    return [" ".join(said[:cut]), " ".join(said[cut:])]
+    return max(names, key=INTENTS.index)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from mbcbot.model import Knowledge, Slide
-from mbcbot.slideindex import BECAUSE, SlideDetail, SlideIndex, covering, detailed, holds, indexed, pair, runs
+from mbcbot.slideindex import SlideDetail, SlideIndex, covering, detailed, holds, indexed, pair, runs
 from mbcbot.spelling import Speller
 from mbcbot.text import Reader, stem, stems, words
 
@@ -37,7 +37,6 @@ ANAPHORA = ("That ", "This ", "These ", "Those ")  # such a sentence needs the o
 class Query(NamedTuple):
     """What a message asks, as weighted stems."""
 
-    terms: tuple[str, ...]
     weights: Mapping[str, float]
     known: tuple[str, ...]
     unknown: tuple[str, ...]
@@ -49,8 +48,8 @@ class Query(NamedTuple):
 
     @property
     def total(self) -> float:
-        """The weight of everything asked."""
-        return sum(self.weights.values())
+        """The weight of everything asked: each uncovered subject weighs against the slides' words."""
+        return sum(self.weights.values()) + NOT_COVERED_WEIGHT * len(self.not_covered)
 
 
 class Candidate(NamedTuple):
@@ -130,10 +129,9 @@ class Matcher:
         bigrams: set[tuple[str, str]] = set()
         previous = ""
         for term, share in terms:
-            if term.startswith("?"):
-                weights[term], previous = NOT_COVERED_WEIGHT, ""
-                continue
-            if term in self._weights:
+            if term is None:  # an uncovered subject stood here: no pair reaches across it
+                previous = ""
+            elif term in self._weights:
                 weights[term] = max(weights.get(term, 0.0), self._weights[term] * share)
                 if term not in known:
                     known.append(term)
@@ -146,7 +144,6 @@ class Matcher:
                     unknown.append(term)
                 previous = ""
         return Query(
-            terms=tuple(weights),
             weights=weights,
             known=tuple(known),
             unknown=tuple(unknown),
@@ -176,9 +173,10 @@ class Matcher:
                 self._words[word] = found
         return found
 
-    def _rewritten(self, stemmed: list[str]) -> tuple[list[tuple[str, float]], list[str]]:
-        """Stems after the lexicon's phrases, each with its share of one concept's weight."""
-        terms: list[tuple[str, float]] = []
+    def _rewritten(self, stemmed: list[str]) -> tuple[list[tuple[str | None, float]], list[str]]:
+        """Stems after the lexicon's phrases, each with its share of one concept's weight; None where an uncovered
+        subject stands, and those subjects."""
+        terms: list[tuple[str | None, float]] = []
         topics: list[str] = []
         position = 0
         while position < len(stemmed):
@@ -197,7 +195,7 @@ class Matcher:
                 terms.extend((term, 1.0 / len(content)) for term in content)
             elif kind == "not_covered":
                 topics.append(value[0])
-                terms.append((f"?{value[0]}", 1.0))
+                terms.append((None, 0.0))
             elif kind == "keep":
                 terms.append((stemmed[position], 1.0))
             position += size
@@ -272,9 +270,11 @@ class Matcher:
             for t in named
             if t in keyworded or (t not in index.subject and self._weights[t] >= MIN_ASPECT_WEIGHT)
         }
+        detail = self._detail(index)
+        reasons = {}
         if query.why and (aspect or not named):  # a "why" question wants the sentence that gives the reason, too
-            aspect[BECAUSE] = max(aspect.values(), default=1.0)
-        chosen = covering(self._detail(index).sentence_terms, aspect)
+            reasons = dict.fromkeys(detail.reasons, max(aspect.values(), default=1.0))
+        chosen = covering(detail.sentence_terms, aspect, reasons)
         if not chosen:
             chosen = set(range(min(LEAD_SENTENCES, len(slide.sentences))))
         elif len(chosen) < LEAD_SENTENCES and set(aspect) <= keyworded:  # a subject-only question: its sentence and the next

@@ -10,8 +10,6 @@ from mbcbot.model import Slide
 from mbcbot.text import Reader, stems
 
 MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
-BECAUSE = "?because"  # marks a sentence that gives a reason ("That happens because ...")
-_REASON = frozenset({BECAUSE})
 
 
 class SlideIndex(NamedTuple):
@@ -30,6 +28,7 @@ class SlideDetail(NamedTuple):
 
     sentence_terms: tuple[frozenset[str], ...]
     bigrams: frozenset[tuple[str, str]]
+    reasons: frozenset[int]  # the sentences that give a reason ("That happens because ...")
 
 
 def indexed(slide: Slide, order: int, reader: Reader, forms: Mapping[str, str], everywhere: frozenset[str]) -> SlideIndex:
@@ -45,15 +44,11 @@ def detailed(slide: Slide, forms: Mapping[str, str], stop: frozenset[str], becau
     sentence_terms = tuple(map(frozenset, sentence_stems))
     held = frozenset().union(*sentence_terms)
     because = tuple(phrase for phrase in because if held.issuperset(phrase))  # most slides give no reason
-    if because:
-        sentence_terms = tuple(
-            terms | _REASON if any(holds(seq, phrase) for phrase in because) else terms
-            for seq, terms in zip(sentence_stems, sentence_terms, strict=True)
-        )
+    reasons = frozenset(i for i, seq in enumerate(sentence_stems) if any(holds(seq, phrase) for phrase in because))
     # Neighbouring content words, in reading order (a question's pairs come both ways round).
     contents = (itertools.filterfalse(stop.__contains__, seq) for seq in sentence_stems)
     bigrams = frozenset(itertools.chain.from_iterable(map(itertools.pairwise, contents)))
-    return SlideDetail(sentence_terms, bigrams)
+    return SlideDetail(sentence_terms, bigrams, reasons)
 
 
 def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
@@ -74,17 +69,26 @@ def pair(first: str, second: str) -> tuple[str, str]:
     return (first, second) if first <= second else (second, first)
 
 
-def covering(sentences: tuple[frozenset[str], ...], aspect: dict[str, float]) -> set[int]:
-    """The sentences that together hold what is asked: each next one adds the most weight still missing."""
-    remaining, chosen = dict(aspect), set[int]()
-    while remaining and len(chosen) < MAX_SENTENCES:
+def covering(sentences: tuple[frozenset[str], ...], aspect: dict[str, float], reasons: Mapping[int, float]) -> set[int]:
+    """The sentences that together hold what is asked: each next one adds the most weight still missing.
+
+    `reasons` weighs the sentences that give a reason, when a reason is asked: one of them is wanted.
+    """
+    remaining, reason, chosen = dict(aspect), dict(reasons), set[int]()
+    while (remaining or reason) and len(chosen) < MAX_SENTENCES:
         items = remaining.items()
-        gains = [(sum([w for t, w in items if t in terms]), -i) for i, terms in enumerate(sentences) if i not in chosen]
+        gains = [
+            (sum([w for t, w in items if t in terms]) + reason.get(i, 0.0), -i)
+            for i, terms in enumerate(sentences)
+            if i not in chosen
+        ]
         gain, position = max(gains, default=(0.0, 0))
         if gain <= 0:
             break
         chosen.add(-position)
         remaining = {t: w for t, w in remaining.items() if t not in sentences[-position]}
+        if -position in reason:
+            reason = {}
     return chosen
 
 

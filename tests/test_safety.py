@@ -28,16 +28,24 @@ def test_every_emergency_rule_has_reports_and_most_have_mentions() -> None:
     assert without == []
 
 
+def test_every_advice_rule_has_requests() -> None:
+    advice = {rule: found for rule, found in EXAMPLES.items() if rule.startswith("advice:")}
+    assert advice and [rule for rule, found in advice.items() if not found["reports"]] == []
+
+
 @pytest.mark.parametrize(("rule", "message"), REPORTS)
 def test_a_report_sets_its_rule_off(bot: Bot, rule: str, message: str) -> None:
     reply, _ = bot.reply(message, Session())
-    assert reply.kind == "emergency", f"{message!r} got {reply.kind} ({reply.rule})"
+    kind = rule.split(":")[0]  # an emergency rule's reports get the emergency reply, an advice rule's the advice one
+    assert reply.kind == kind, f"{message!r} got {reply.kind} ({reply.rule})"
+    if kind == "advice":
+        assert reply.rule == rule
 
 
 @pytest.mark.parametrize(("rule", "message"), MENTIONS)
 def test_a_mention_is_no_emergency(bot: Bot, rule: str, message: str) -> None:
     reply, _ = bot.reply(message, Session())
-    assert reply.kind != "emergency", f"{message!r} was taken for {reply.rule}"
+    assert reply.kind not in ("emergency", rule.split(":")[0]), f"{message!r} was taken for {reply.rule}"
 
 
 @pytest.mark.parametrize(

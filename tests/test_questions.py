@@ -30,6 +30,7 @@ FLOORS = {
     "blind-2026-12-04c.yaml": 0.90,
     "blind-2026-12-04d.yaml": 0.91,
     "blind-2026-12-04e.yaml": 0.95,
+    "blind-2026-12-04g.yaml": 0.94,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -38,6 +39,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04c.yaml": 2,
     "blind-2026-12-04d.yaml": 2,
     "blind-2026-12-04e.yaml": 0,
+    "blind-2026-12-04g.yaml": 4,
 }
 
 

@@ -55,6 +55,9 @@ def _together(rule: Rule, combo: tuple[str, ...], found: list[Hit], held: set[st
     """Whether every concept of the combination stands among the phrases found (near one another, if the rule asks)."""
     if not all(concept in held for concept in combo):
         return False
+    for concept in {name for name in combo if combo.count(name) > 1}:  # named twice: two phrases of it, apart
+        if _apart([hit for hit in found if hit.concept == concept]) < combo.count(concept):
+            return False
     if not rule.within or len(combo) < 2:
         return True
     first = [hit for hit in found if hit.concept == combo[0]]
@@ -62,6 +65,15 @@ def _together(rule: Rule, combo: tuple[str, ...], found: list[Hit], held: set[st
         any(abs(other.start - hit.start) <= rule.within for hit in first for other in found if other.concept == concept)
         for concept in combo[1:]
     )
+
+
+def _apart(found: list[Hit]) -> int:
+    """How many of the hits stand apart from one another (overlapping readings of one phrase count once)."""
+    count, end = 0, -1
+    for hit in sorted(found, key=lambda hit: (hit.end, hit.start)):
+        if hit.start > end:
+            count, end = count + 1, hit.end
+    return count
 
 
 def _fires(rule: Rule, live: list[Hit], held: set[str], text: str) -> bool:

@@ -30,6 +30,8 @@ FLOORS = {
     "blind-2026-12-04c.yaml": 0.90,
     "blind-2026-12-04d.yaml": 0.91,
     "blind-2026-12-04e.yaml": 0.95,
+    "blind-2026-12-04f1.yaml": 0.84,
+    "blind-2026-12-04f2.yaml": 0.94,
     "blind-2026-12-04g.yaml": 0.94,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
@@ -39,6 +41,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04c.yaml": 2,
     "blind-2026-12-04d.yaml": 2,
     "blind-2026-12-04e.yaml": 0,
+    "blind-2026-12-04f1.yaml": 6,
+    "blind-2026-12-04f2.yaml": 2,
     "blind-2026-12-04g.yaml": 4,
 }
 

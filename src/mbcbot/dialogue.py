@@ -215,6 +215,8 @@ class Dialogue:
 
     def _goto(self, number: int, session: Session) -> tuple[Reply, Session]:
         slides = self._pack_slides(session)
+        if number < 0:  # counted from the end: "the last slide"
+            number += len(slides) + 1
         if not 1 <= number <= len(slides):
             return self._simple("help", "no_such_slide", "command:slide", number=number, count=len(slides)), session
         slide = slides[number - 1]

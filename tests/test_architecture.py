@@ -26,6 +26,7 @@ LAYERS = {
     "review": 2,
     "spelling": 2,
     "phrases": 2,
+    "questions": 2,
     "safety": 4,
     "slideindex": 3,
     "schema": 3,

@@ -301,8 +301,31 @@ def test_the_same_conversation_gives_the_same_replies(bot: Bot) -> None:
     assert len(first) == 10
 
 
-@pytest.mark.parametrize("word", ["bold", "swears", "ball"])
-def test_spelling_does_not_swap_one_letter_of_a_short_word_into_a_subject_not_covered(bot: Bot, word: str) -> None:
+@pytest.mark.parametrize(
+    ("message", "number"),
+    [("go back to the very first slide", 1), ("show me the last slide", 8), ("the last page", 8), ("page three", 3)],
+)
+def test_first_and_last_slide_in_words(bot: Bot, message: str, number: int) -> None:
+    reply, session = bot.reply(message, Session(pack=PACK, slide=4))
+    assert (reply.kind, reply.rule, reply.slides, session.slide) == ("answer", "command:slide", (number,), number)
+
+
+@pytest.mark.parametrize(
+    ("message", "slides"),
+    [("where does it spread to and how do they treat it?", (8,)), ("what is jaundice and why does it happen", (5,))],
+)
+def test_two_questions_joined_in_one_sentence_are_read_apart(bot: Bot, message: str, slides: tuple[int, ...]) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides) == ("answer", slides)
+
+
+def test_two_joined_questions_about_an_uncovered_subject_are_not_answered_apart(bot: Bot) -> None:
+    reply, _ = bot.reply("what is a fentanyl patch and how does it work")
+    assert reply.kind == "fallback"
+
+
+@pytest.mark.parametrize("word", ["bold", "swears", "ball", "meen"])
+def test_spelling_does_not_read_a_short_word_as_a_subject_not_covered(bot: Bot, word: str) -> None:
     reply, _ = bot.reply(f"{word} bones")
     assert "does not cover this subject" not in reply.text
 

@@ -30,7 +30,7 @@ FLOORS = {
     "blind-2026-12-04c.yaml": 0.90,
     "blind-2026-12-04d.yaml": 0.91,
     "blind-2026-12-04e.yaml": 0.95,
-    "blind-2026-12-04f1.yaml": 0.84,
+    "blind-2026-12-04f1.yaml": 0.92,
     "blind-2026-12-04f2.yaml": 0.94,
     "blind-2026-12-04g.yaml": 0.94,
 }

@@ -6,15 +6,14 @@ safety (emergency, then personal advice) -> commands and small talk
 
 from __future__ import annotations
 
-import re
-
 from mbcbot.matching import MAX_TOGETHER, MIN_ASPECT_WEIGHT, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
 from mbcbot.phrases import Hit
+from mbcbot.questions import question_clauses
 from mbcbot.replies import Voice, titles
 from mbcbot.safety import advice_rule, emergency_rule, hits
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
-from mbcbot.text import clauses, normalised, plain, words
+from mbcbot.text import normalised, plain, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
 MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
@@ -60,7 +59,7 @@ class Dialogue:
         reply, after = self._answer(query, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = query.not_covered  # and the part about an uncovered subject is named
-            for clause in _question_clauses(text, self.rules.asking, only_asked=bool(uncovered)):
+            for clause in question_clauses(text, self.rules, only_asked=bool(uncovered)):
                 said = self._asked(clause)
                 if said == rest or not said:
                     continue
@@ -291,18 +290,6 @@ class Dialogue:
         near = [c.slide for c in ranked[:3]] or list(self.slides[:MAX_OFFERED])  # sharing a word with it, else the topics
         lines.append(self.voice.line("fallback_suggest", titles=titles(near)))
         return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=tuple(s.title for s in near))
-
-
-def _question_clauses(text: str, asking: re.Pattern[str], only_asked: bool) -> list[str]:
-    """The sentences and comma clauses of a message, in plain form: those that ask (end with '?' or read as
-    `asking` says) first, each group last first; with `only_asked`, only those."""
-    sentences, finer = clauses(text), clauses(text, commas=True)
-    parts = list(dict.fromkeys([*sentences, *finer])) if len(finer) >= 2 else sentences
-    if len(parts) < 2:
-        return []
-    asked = [part for part in parts if part.rstrip().endswith("?") or asking.search(plain(part))]
-    told = [] if only_asked else [part for part in parts if part not in asked]
-    return [plain(part) for part in [*reversed(asked), *reversed(told)] if plain(part)]
 
 
 def _telling(query: Query, terms: tuple[str, ...]) -> bool:

@@ -122,6 +122,7 @@ class Conversation(NamedTuple):
     lead_ins: re.Pattern[str]  # courtesy and navigation words removed from the start of a message
     trail_offs: re.Pattern[str]  # navigation words removed from its end ("the liver one again")
     asking: re.Pattern[str]  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
+    joining: re.Pattern[str]  # a word joining two questions in one sentence ("where does it go and how ...")
     intents: Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...]], ...]]  # see phrases.Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, re.Pattern[str]]

@@ -65,16 +65,17 @@ class Speller:
         if not close:
             return word
         # Equal distances: a dropped letter is the commonest slip ("livr" is "liver", not "live").
-        # Then a word with a subject before a word without one ("boen" is "bone", not "been").
-        ranked = sorted(close, key=lambda f: (f[1], not _is_subsequence(word, f[0]), f[0] in self._weak, f[0]))
+        # Then a word the slides cover before a subject they do not ("meen" is "mean", not "men"), and a word
+        # with a subject before a word without one ("boen" is "bone", not "been").
+        ranked = sorted(
+            close, key=lambda f: (f[1], not _is_subsequence(word, f[0]), f[0] in self._guarded, f[0] in self._weak, f[0])
+        )
         return str(ranked[0][0])
 
     def _allowed(self, word: str, correction: str) -> bool:
-        """Whether `word` may be read as `correction`: a short word one letter away from a subject not covered
-        is as likely another real word ("bold bones" is not about going bald)."""
-        if correction not in self._guarded or len(word) != len(correction) or len(word) > SHORT_WORD:
-            return True
-        return sum(a != b for a, b in zip(word, correction, strict=True)) > 1
+        """Whether `word` may be read as `correction`: a short word near a subject not covered is as likely
+        another real word ("bold bones" is not about going bald, "meen" is not about men)."""
+        return correction not in self._guarded or len(word) > SHORT_WORD
 
 
 def _is_subsequence(short: str, long: str) -> bool:

@@ -359,3 +359,18 @@ def test_small_talk_with_a_subject_is_a_question(bot: Bot, message: str, slides:
 def test_a_word_split_in_two_is_joined_again_only_when_half_of_it_is_no_word(bot: Bot, message: str, slide: int) -> None:
     reply, _ = bot.reply(message)
     assert (reply.kind, reply.slides[:1]) == ("answer", (slide,))
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "slides"),
+    [
+        ("can liver mets make you confused?", "fallback", ()),
+        ("can brain mets make you confused?", "answer", (7,)),
+        ("can liver mets make you lose weight?", "answer", (5,)),
+    ],
+)
+def test_a_symptom_asked_of_an_organ_is_answered_only_from_a_slide_naming_that_organ(
+    bot: Bot, message: str, kind: str, slides: tuple[int, ...]
+) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides[:1]) == (kind, slides)

@@ -30,20 +30,20 @@ FLOORS = {
     "blind-2026-12-04c.yaml": 0.90,
     "blind-2026-12-04d.yaml": 0.91,
     "blind-2026-12-04e.yaml": 0.95,
-    "blind-2026-12-04f1.yaml": 0.92,
-    "blind-2026-12-04f2.yaml": 0.94,
-    "blind-2026-12-04g.yaml": 0.94,
+    "blind-2026-12-04f1.yaml": 0.94,
+    "blind-2026-12-04f2.yaml": 0.96,
+    "blind-2026-12-04g.yaml": 0.95,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
     "blind-2026-12-04a.yaml": 2,
     "blind-2026-12-04b.yaml": 1,
-    "blind-2026-12-04c.yaml": 2,
+    "blind-2026-12-04c.yaml": 1,
     "blind-2026-12-04d.yaml": 2,
     "blind-2026-12-04e.yaml": 0,
-    "blind-2026-12-04f1.yaml": 6,
-    "blind-2026-12-04f2.yaml": 2,
-    "blind-2026-12-04g.yaml": 4,
+    "blind-2026-12-04f1.yaml": 2,
+    "blind-2026-12-04f2.yaml": 0,
+    "blind-2026-12-04g.yaml": 3,
 }
 
 

@@ -232,6 +232,9 @@ class Dialogue:
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
         if current is not None and self._stays(current, query, ranked, chosen):
             return self._quoted([current], query, uncovered=uncovered), session
+        named = [term for term in query.known if term in self.matcher.titled]
+        if chosen and named and not any(term in c.matched for c in chosen for term in named):
+            chosen = []  # "can liver mets make you confused?": the slide on confusion says nothing of the liver
         if not chosen:
             return self._fallback(query, ranked), session
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):

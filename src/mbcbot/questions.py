@@ -7,26 +7,35 @@ from mbcbot.text import clauses, plain
 
 
 def question_clauses(text: str, rules: Conversation, only_asked: bool) -> list[str]:
-    """The sentences and comma clauses of a message, and the halves of two questions joined in one, in plain form:
-    those that ask (end with '?' or read as `asking` says) first, each group last first; with `only_asked` (the
-    message names an uncovered subject), only the clauses that ask."""
-    asking = rules.asking
+    """The sentences and comma clauses of a message, then the halves of a clause that joins a question to something
+    else, in plain form: those that ask (end with '?' or read as `asking` says) first, each group last first; with
+    `only_asked` (the message names an uncovered subject), only the clauses that ask."""
     sentences, finer = clauses(text), clauses(text, commas=True)
-    # two questions joined in one are both read only when neither is about an uncovered subject
-    halves = [] if only_asked else [half for part in finer for half in joined_questions(part, rules)]
-    parts = list(dict.fromkeys([*sentences, *finer, *halves]))
-    if len(parts) < 2:
+    # of a message about an uncovered subject, only a question joined to a story ("her back is worse at night and
+    # dad wants to know ..."), not one joined to another question ("what is sepsis and why ...")
+    halves = [half for part in finer for half in joined_questions(part, rules, after_a_question=not only_asked)]
+    wholes = list(dict.fromkeys([*sentences, *finer]))
+    if len(wholes) + len(halves) < 2:
         return []
-    asked = [part for part in parts if part.rstrip().endswith("?") or asking.search(plain(part))]
-    told = [] if only_asked else [part for part in parts if part not in asked]
-    return [plain(part) for part in [*reversed(asked), *reversed(told)] if plain(part)]
+    found: list[str] = []
+    for group in (wholes, [half for half in halves if half not in wholes]):
+        asked = [part for part in group if part.rstrip().endswith("?") or rules.asking.search(plain(part))]
+        told = [] if only_asked else [part for part in group if part not in asked]
+        found += [*reversed(asked), *reversed(told)]
+    return [plain(part) for part in found if plain(part)]
 
 
-def joined_questions(part: str, rules: Conversation) -> list[str]:
-    """The two questions of a clause that joins them ("where does it spread to and how do they treat it?"), or none."""
+def joined_questions(part: str, rules: Conversation, after_a_question: bool = True) -> list[str]:
+    """The two halves of a clause that joins a question to a story ("her back is worse at night and dad wants to
+    know what happens in the bones") or, `after_a_question`, to another question ("where does it spread to and how
+    do they treat it?"); none when it joins no question."""
     said = plain(part)
     for join in rules.joining.finditer(said):
         first, second = said[: join.start()].strip(), said[join.end() :].strip()
-        if first and second and rules.asking.match(first) and rules.asking.match(second):
+        if not (first and second and rules.asking.search(second)):
+            continue
+        if not rules.asking.search(first):
+            return [first, second]
+        if after_a_question and rules.asking.match(second):
             return [first, second]
     return []

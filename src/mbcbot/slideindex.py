@@ -34,7 +34,8 @@ class SlideDetail(NamedTuple):
 def indexed(slide: Slide, order: int, reader: Reader, forms: Mapping[str, str], everywhere: frozenset[str]) -> SlideIndex:
     keywords = tuple(frozenset(reader.stems(keyword, forms)) for keyword in slide.keywords)
     title = frozenset(reader.stems(slide.title, forms))
-    subject = title.union(*keywords)
+    # a one-word keyword names the subject alone; a longer one only whole ("still breast cancer", not "still")
+    subject = title.union(*(keyword for keyword in keywords if len(keyword) == 1))
     terms = subject.union(everywhere, reader.together(slide.sentences, forms))
     return SlideIndex(slide, order, terms, subject, keywords, title)
 

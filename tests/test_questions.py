@@ -38,7 +38,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
     "blind-2026-12-04a.yaml": 2,
     "blind-2026-12-04b.yaml": 1,
-    "blind-2026-12-04c.yaml": 1,
+    "blind-2026-12-04c.yaml": 2,
     "blind-2026-12-04d.yaml": 2,
     "blind-2026-12-04e.yaml": 0,
     "blind-2026-12-04f1.yaml": 2,

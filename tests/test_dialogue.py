@@ -374,3 +374,10 @@ def test_a_symptom_asked_of_an_organ_is_answered_only_from_a_slide_naming_that_o
 ) -> None:
     reply, _ = bot.reply(message)
     assert (reply.kind, reply.slides[:1]) == (kind, slides)
+
+
+@pytest.mark.parametrize("message", ["my mum", "what about it?", "can you explain"])
+def test_a_message_naming_nothing_is_asked_to_say_more(bot: Bot, message: str) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.rule, reply.slides) == ("clarify", "clarify:say-more", ())
+    assert reply.text == line(bot, "say_more")

@@ -20,7 +20,7 @@ COMMANDS = ("more", "next", "previous", "slide", "topics", "restart")
 LINES = (
     "welcome", "welcome_hint", "greeting", "help", "topics", "sources_intro", "thanks", "goodbye",
     "restart", "notice", "source_line", "more_hint", "also_on", "clarify", "fallback", "fallback_topic",
-    "fallback_part", "fallback_suggest", "not_understood", "advice", "advice_related", "emergency", "crisis", "empty",
+    "fallback_part", "fallback_suggest", "not_understood", "say_more", "advice", "advice_related", "emergency", "crisis", "empty",
     "too_long", "no_topic", "first_slide", "last_slide", "no_such_slide", "widget_intro", "widget_unreachable",
     "slide_heading", "slide_name", "image_credits",
 )  # fmt: skip

@@ -284,12 +284,14 @@ class Dialogue:
         )
 
     def _fallback(self, query: Query, ranked: list[Candidate]) -> Reply:
-        if query.not_covered:
+        if not (query.not_covered or query.known or query.unknown):
+            if len({word for word in query.read if word.isalpha()}) > 1:  # "my mum", "what about it?": ask for more
+                return self._simple("clarify", "say_more", "clarify:say-more", self._titles())
+            lines = [self.voice.line("not_understood")]  # "hmm", "a a a", "{{7*7}}"
+        elif query.not_covered:
             lines = [self.voice.line("fallback_topic", topic="; ".join(query.not_covered))]
-        elif query.known or query.unknown:
-            lines = [self.voice.line("fallback")]
         else:
-            lines = [self.voice.line("not_understood")]
+            lines = [self.voice.line("fallback")]
         near = [c.slide for c in ranked[:3]] or list(self.slides[:MAX_OFFERED])  # sharing a word with it, else the topics
         lines.append(self.voice.line("fallback_suggest", titles=titles(near)))
         return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=tuple(s.title for s in near))

@@ -210,7 +210,7 @@ class Dialogue:
             return self._simple("help", "last_slide", "command:next", self._titles()), session
         slide = slides[number - 1]
         rule = "command:next" if step > 0 else "command:previous"
-        return self._whole(slide, rule), session._replace(pack=slide.pack, slide=slide.number)
+        return self._whole(slide, rule), session._replace(pack=slide.pack, slide=slide.number, subject=0)
 
     def _goto(self, number: int, session: Session) -> tuple[Reply, Session]:
         slides = self._pack_slides(session)
@@ -219,7 +219,7 @@ class Dialogue:
         if not 1 <= number <= len(slides):
             return self._simple("help", "no_such_slide", "command:slide", number=number, count=len(slides)), session
         slide = slides[number - 1]
-        return self._whole(slide, "command:slide"), session._replace(pack=slide.pack, slide=slide.number)
+        return self._whole(slide, "command:slide"), session._replace(pack=slide.pack, slide=slide.number, subject=0)
 
     def _next_suggestions(self, slide: Slide) -> tuple[str, ...]:
         following = self._by_place.get((slide.pack, slide.number + 1))
@@ -227,11 +227,12 @@ class Dialogue:
 
     def _answer(self, query: Query, session: Session, uncovered: tuple[str, ...] = ()) -> tuple[Reply, Session]:
         """The answer to `query`, naming any `uncovered` subjects the rest of the message asked about."""
-        current = self._current(session)
+        # a follow-up naming no subject is about the subject asked last, else the slide in hand
+        current = self._by_place.get((session.pack, session.subject)) or self._current(session)
         ranked = self.matcher.ranked(query, current)
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
         if current is not None and self._stays(current, query, ranked, chosen):
-            return self._quoted([current], query, uncovered=uncovered), session
+            return self._quoted([current], query, uncovered=uncovered), session._replace(slide=current.number)
         named = [term for term in query.known if term in self.matcher.titled]
         if chosen and named and not any(term in c.matched for c in chosen for term in named):
             chosen = []  # "can liver mets make you confused?": the slide on confusion says nothing of the liver
@@ -242,7 +243,9 @@ class Dialogue:
         best = chosen[0].slide
         uncovered = tuple(dict.fromkeys(query.not_covered + uncovered))
         reply = self._quoted([c.slide for c in chosen], query, self.matcher.also_on(chosen, ranked, query), uncovered)
-        return reply, session._replace(pack=best.pack, slide=best.number)
+        named_slides = [slide for slide in self.matcher.named(query) if slide.pack == best.pack]
+        subject = named_slides[0].number if len(named_slides) == 1 else 0
+        return reply, session._replace(pack=best.pack, slide=best.number, subject=subject)
 
     def _stays(self, current: Slide, query: Query, ranked: list[Candidate], chosen: list[Candidate]) -> bool:
         """Whether a follow-up naming no subject of its own is about the slide in hand: it holds a telling word
@@ -263,7 +266,7 @@ class Dialogue:
     ) -> Reply:
         """The answer quoting what each slide says to `query`, with where else it is said and what it leaves out."""
         blocks = [(slide, self.matcher.quotes(slide, query)) for slide in slides]
-        partial = any(not self.matcher.is_whole(slide, quotes) for slide, quotes in blocks)
+        partial = any(" ".join(quotes) != slide.text for slide, quotes in blocks)  # not the whole slide
         extra = [self.voice.line("more_hint")] if partial and len(blocks) == 1 else []
         if also:
             names = ", ".join(self.voice.line("slide_name", title=s.title, number=s.number) for s in also)

@@ -283,6 +283,12 @@ class Matcher:
         chosen |= {i - 1 for i in chosen if i > 0 and slide.sentences[i].startswith(ANAPHORA)}
         return runs(slide.sentences, sorted(chosen))
 
+    def named(self, query: Query) -> list[Slide]:
+        """The slides titled by a subject the query asks about ("brain": Brain); a title of words many slides hold
+        ("Most Common Places It Spreads") names no subject."""
+        asked = {term for term in query.known if term in self.titled}
+        return [index.slide for index in self._slides if asked & index.title and index.title <= self.titled]
+
     def each_subject(self, ranked: list[Candidate], query: Query) -> list[Candidate]:
         """When the question joins the subjects of several slides ("the liver and lungs"): those slides."""
         read = query.read
@@ -311,7 +317,3 @@ class Matcher:
         top = max(specific, key=lambda t: (query.weights[t], t))
         shown = {c.slide for c in chosen}
         return [c.slide for c in ranked if c.slide not in shown and top in c.matched][: MAX_TOGETHER - 1]
-
-    def is_whole(self, slide: Slide, quotes: tuple[str, ...]) -> bool:
-        """Whether the quotes are the whole slide."""
-        return " ".join(quotes) == slide.text

@@ -210,3 +210,4 @@ class Session(NamedTuple):
     pack: str = ""
     slide: int = 0
     turns: int = 0
+    subject: int = 0  # the slide whose subject the last question named ("can it spread to the brain?": Brain), or 0

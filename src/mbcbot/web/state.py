@@ -1,7 +1,7 @@
 """Conversation state carried by the client: a small HMAC-signed, time-limited token of ids only.
 
-The token holds the session's pack id, slide number and turn count, and when
-it was issued; never the person's words. Any worker holding the same secret
+The token holds the session's pack id, slide number, turn count and the slide
+of the subject asked last, and when it was issued; never the person's words. Any worker holding the same secret
 can read it. A tampered, expired or foreign token reads as no token.
 """
 
@@ -16,7 +16,7 @@ import secrets
 
 from mbcbot.model import Session
 
-VERSION = "1"
+VERSION = "2"
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # made once, not per token
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
@@ -35,7 +35,7 @@ class StateCodec:
 
     def token(self, session: Session, now: float) -> str:
         """The signed token for `session`, issued at `now`."""
-        body = _ENCODER.encode([VERSION, session.pack, session.slide, session.turns, int(now)])
+        body = _ENCODER.encode([VERSION, session.pack, session.slide, session.turns, session.subject, int(now)])
         payload = base64.urlsafe_b64encode(body.encode("ascii")).rstrip(b"=").decode("ascii")
         return f"{payload}.{self._signature(payload)}"
 
@@ -47,13 +47,16 @@ class StateCodec:
         if not hmac.compare_digest(signature, self._signature(payload)):
             return None
         try:
-            version, pack, slide, turns, issued = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            version, pack, slide, turns, subject, issued = json.loads(
+                base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+            )
         except (ValueError, TypeError):
             return None
         fresh = isinstance(issued, int) and 0 <= now - issued <= self.max_age
         valid = version == VERSION and isinstance(pack, str) and (pack == "" or _ID.fullmatch(pack))
         valid = valid and isinstance(slide, int) and 0 <= slide <= 100_000 and isinstance(turns, int) and turns >= 0
-        return Session(pack=pack, slide=slide, turns=turns) if fresh and valid else None
+        valid = valid and isinstance(subject, int) and 0 <= subject <= 100_000
+        return Session(pack=pack, slide=slide, turns=turns, subject=subject) if fresh and valid else None
 
     def _signature(self, payload: str) -> str:
         signing = self._keyed.copy()  # keyed once: each token only adds its payload

@@ -22,28 +22,28 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"
 # when first run: a regression guard, not a target (see BENCHMARKS.md).
 FLOORS = {
     "tuning.yaml": 0.97,
-    "tuning-2.yaml": 0.95,
+    "tuning-2.yaml": 0.98,
     "tuning-safety.yaml": 0.97,
-    "heldout.yaml": 0.90,
-    "blind-2026-12-04a.yaml": 0.92,  # blind rounds, tuned on since (BENCHMARKS.md, "Blind rounds")
-    "blind-2026-12-04b.yaml": 0.94,
-    "blind-2026-12-04c.yaml": 0.90,
-    "blind-2026-12-04d.yaml": 0.91,
-    "blind-2026-12-04e.yaml": 0.95,
-    "blind-2026-12-04f1.yaml": 0.94,
+    "heldout.yaml": 0.97,
+    "blind-2026-12-04a.yaml": 0.94,  # blind rounds, tuned on since (BENCHMARKS.md, "Blind rounds")
+    "blind-2026-12-04b.yaml": 0.96,
+    "blind-2026-12-04c.yaml": 0.95,
+    "blind-2026-12-04d.yaml": 0.94,
+    "blind-2026-12-04e.yaml": 0.96,
+    "blind-2026-12-04f1.yaml": 0.95,
     "blind-2026-12-04f2.yaml": 0.96,
-    "blind-2026-12-04g.yaml": 0.95,
+    "blind-2026-12-04g.yaml": 0.96,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
-    "blind-2026-12-04a.yaml": 2,
-    "blind-2026-12-04b.yaml": 1,
+    "blind-2026-12-04a.yaml": 1,
+    "blind-2026-12-04b.yaml": 0,
     "blind-2026-12-04c.yaml": 2,
     "blind-2026-12-04d.yaml": 2,
     "blind-2026-12-04e.yaml": 0,
     "blind-2026-12-04f1.yaml": 2,
     "blind-2026-12-04f2.yaml": 0,
-    "blind-2026-12-04g.yaml": 3,
+    "blind-2026-12-04g.yaml": 2,
 }
 
 

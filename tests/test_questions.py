@@ -33,6 +33,7 @@ FLOORS = {
     "blind-2026-12-04f1.yaml": 0.95,
     "blind-2026-12-04f2.yaml": 0.96,
     "blind-2026-12-04g.yaml": 0.96,
+    "blind-2026-12-04h2.yaml": 0.91,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -44,6 +45,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04f1.yaml": 2,
     "blind-2026-12-04f2.yaml": 0,
     "blind-2026-12-04g.yaml": 2,
+    "blind-2026-12-04h2.yaml": 2,
 }
 
 

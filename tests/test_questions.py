@@ -33,7 +33,8 @@ FLOORS = {
     "blind-2026-12-04f1.yaml": 0.95,
     "blind-2026-12-04f2.yaml": 0.96,
     "blind-2026-12-04g.yaml": 0.96,
-    "blind-2026-12-04h2.yaml": 0.91,
+    "blind-2026-12-04h1.yaml": 0.89,
+    "blind-2026-12-04h2.yaml": 0.92,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -45,6 +46,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04f1.yaml": 2,
     "blind-2026-12-04f2.yaml": 0,
     "blind-2026-12-04g.yaml": 2,
+    "blind-2026-12-04h1.yaml": 5,
     "blind-2026-12-04h2.yaml": 2,
 }
 

@@ -35,6 +35,9 @@ FLOORS = {
     "blind-2026-12-04g.yaml": 0.96,
     "blind-2026-12-04h1.yaml": 0.89,
     "blind-2026-12-04h2.yaml": 0.92,
+    "blind-2026-12-04i.yaml": 0.97,
+    "blind-2026-12-04j1.yaml": 0.98,
+    "blind-2026-12-04j2.yaml": 0.93,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -48,6 +51,9 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04g.yaml": 2,
     "blind-2026-12-04h1.yaml": 5,
     "blind-2026-12-04h2.yaml": 2,
+    "blind-2026-12-04i.yaml": 1,
+    "blind-2026-12-04j1.yaml": 0,
+    "blind-2026-12-04j2.yaml": 2,
 }
 
 

@@ -113,8 +113,11 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
         if hit is None:
             continue
         before = framing.get(hit.start - 1)
-        if hit.concept == "general":  # a question, unless a person says it ("I could ...")
-            return before is not None and before.concept == "person"
+        if hit.concept == "general":  # a question, unless a person says it ("I could ...", not "can they cause ...")
+            if before is None or before.concept != "person":
+                return False
+            ahead = framing.get(before.start - 1)
+            return ahead is None or ahead.concept != "general"
         return before is None or before.concept != "general"  # "can I have seizures" asks; "I have" reports
     asked = [hit for hit in in_clause if hit.concept == "asks_of" and not flag.start <= hit.start <= flag.end]
     if crisis:  # words of a crisis count unless asked about in a clause that asks ("are suicide rates higher ...?")

@@ -172,7 +172,9 @@ def clauses(text: str, commas: bool = False) -> list[str]:
 
 
 def phonetic_key(word: str) -> str:
-    """A rough sound-alike key, so "lymf" finds "lymph"."""
-    key = word.replace("ph", "f").replace("ck", "k").replace("z", "s")
+    """A rough sound-alike key, so "lymf" finds "lymph", "boan" finds "bone" and "liva" finds "liver"."""
+    key = word.replace("ph", "f").replace("ck", "k").replace("z", "s").replace("oa", "o").replace("ai", "a")
     key = re.sub(r"(.)\1+", r"\1", key)
+    if len(key) > 3 and key.endswith("er"):  # said without the r ("liva", "canca")
+        key = key[:-2] + "a"
     return key[:-1] if len(key) > 3 and key.endswith("e") else key

@@ -104,6 +104,9 @@ def _found(phrase: str, message: str) -> bool:
         ("seizure", "seizures again", True),
         ("fitting", "fits", True),
         ("(a|(the|one) (big|small)) lump", "the small lump", True),
+        ("face ... dropped", "her face has sort of dropped", True),
+        ("face ... dropped", "her face dropped", True),
+        ("face ... dropped", "face was fine but then it all dropped", False),
     ],
 )
 def test_phrase_language(phrase: str, message: str, found: bool) -> None:
@@ -122,6 +125,7 @@ def test_first_words_of_a_phrase_with_optional_words() -> None:
         ("  fever: [fever,", "  fever: [fever), feverish,", "has a ')' before its '('"),
         ("  fever: [fever,", "  fever: [fever|high,", "has a '|' outside any group"),
         ("  fever: [fever,", "  fever: [_ fever,", "may not open with '_'"),
+        ("  fever: [fever,", "  fever: [... fever,", "or '...' (a gap)"),
         ("  fever: [fever,", "  fever: [(|),", "can be read as no words"),
         ("  fever: [fever,", "  fever: [su*,", "prefix 'su*' of under three letters"),
         ("  fever: [fever,", "  fever: [999,", "must be non-empty text, not 999 (quote it)"),

@@ -4,6 +4,7 @@ A phrase is words, read as stems, with:
   (a|b c)   either wording; (a|) makes a word optional; groups nest
   word*     any word that begins so ("suicid*")
   _         any one word
+  ...       up to three words, or none ("face ... dropped" reads "face has sort of dropped")
   <38-43>   a whole number in that range ("38", "38c", "39.5" reads as 39 and 5)
 
 A phrase is parsed once, when knowledge loads, into nested tuples, and tried
@@ -19,7 +20,7 @@ from typing import Any, NamedTuple
 
 from mbcbot.text import stem, words
 
-# A parsed phrase: ("w", stem) | ("p", prefix) | ("n", low, high) | ("_",) | ("seq", parts) | ("alt", options)
+# A parsed phrase: ("w", stem) | ("p", prefix) | ("n", low, high) | ("_",) | ("gap",) | ("seq", parts) | ("alt", options)
 Node = tuple[Any, ...]
 
 _TOKEN = re.compile(r"\(|\)|\||[^\s()|]+")
@@ -27,6 +28,8 @@ _NUMBER = re.compile(r"<(\d{1,4})-(\d{1,4})>")
 _LEADING_NUMBER = re.compile(r"(\d+)(c|f|deg|degree|degrees)?")
 ANY_NUMBER = "#"  # the first word of a phrase that opens with a number
 MAX_DEPTH = 8  # groups nested deeper than this are refused
+GAP = "..."  # up to GAP_WORDS words, or none
+GAP_WORDS = 3
 PREFIX_MARK = "*"  # phrases opening with a prefix are filed under this and the prefix's first three letters
 
 # Named phrases filed under the words they can open with: first word -> ((phrase, name, needs), ...), where
@@ -118,7 +121,7 @@ def parsed(text: str) -> Node:
     if not _firsts(node):
         raise ValueError("can be read as no words at all")
     if "_" in _firsts(node):
-        raise ValueError("may not open with '_' (any word)")
+        raise ValueError("may not open with '_' (any word) or '...' (a gap)")
     return node
 
 
@@ -152,6 +155,8 @@ def _sequence(tokens: list[str], at: int, depth: int) -> tuple[Node, int]:
 def _words(token: str) -> list[Node]:
     if token == "_":
         return [("_",)]
+    if token == GAP:
+        return [("gap",)]
     if token.endswith("*") and len(token) > 1:
         prefix = "".join(words(token))
         if len(prefix) < 3:
@@ -176,7 +181,7 @@ def _firsts(node: Node) -> set[str]:
         return {f"{node[1]}*"}
     if kind == "n":
         return {ANY_NUMBER}
-    if kind == "_":
+    if kind in ("_", "gap"):
         return {"_"}
     if kind == "alt":
         return set().union(*(_firsts(option) for option in node[1]))
@@ -195,7 +200,7 @@ def _empty(node: Node) -> bool:
         return all(_empty(part) for part in node[1])
     if kind == "alt":
         return any(_empty(option) for option in node[1])
-    return False
+    return bool(kind == "gap")
 
 
 def ends(node: Node, said: list[str], stems: list[str], at: int) -> set[int]:
@@ -210,6 +215,8 @@ def ends(node: Node, said: list[str], stems: list[str], at: int) -> set[int]:
         return positions
     if kind == "alt":
         return set().union(*(ends(option, said, stems, at) for option in node[1]))
+    if kind == "gap":
+        return set(range(at, min(at + GAP_WORDS, len(stems)) + 1))
     if at >= len(stems):
         return set()
     if kind == "w":

@@ -298,7 +298,7 @@ def _pack_yaml(pack_id: str, index: int, total: int, first: int, last: int, seed
 def build(folder: Path, count: int, seed: int = SEED) -> list[Slide]:
     """Write into `folder` the real knowledge plus `count` synthetic slides; returns those slides."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("lexicon.yaml", "conversation.yaml"):
+    for name in ("lexicon.yaml", "conversation.yaml", "safety.yaml"):
         shutil.copy2(KNOWLEDGE / name, folder / name)
     for pack in KNOWLEDGE.iterdir():
         if (pack / "pack.yaml").is_file():

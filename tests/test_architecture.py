@@ -18,7 +18,6 @@ MAX_LINES = 320
 LAYERS = {
     "mbcbot": 0,
     "cache": 2,
-    "forked": 0,
     "errors": 0,
     "model": 1,
     "text": 1,

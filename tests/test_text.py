@@ -56,16 +56,6 @@ def test_a_reader_reads_as_words_and_stems_do(texts: list[str], forms: dict[str,
     assert reader.words_read == {word for text in texts for word in words(text)}
 
 
-@RUNS
-@given(st.lists(TEXTS, min_size=1, max_size=6), st.dictionaries(st.sampled_from(["went", "ran"]), st.sampled_from(["go", "run"])))
-def test_what_a_reader_read_another_remembers(texts: list[str], forms: dict[str, str]) -> None:
-    first, second = Reader(), Reader()
-    second.remember(first.reading(texts[:1], [tuple(texts[1:])], forms))  # as a forked child's reading comes back
-    assert second.words_read == first.words_read == {word for text in texts for word in words(text)}
-    assert second.stems(texts[0], forms) == stems(texts[0], forms)
-    assert second.together(tuple(texts[1:]), forms) == first.together(tuple(texts[1:]), forms)
-
-
 def reference_sentences(text: str) -> list[str]:
     """The definition: split after . ! or ?, where white space (after a closing quote, if any) comes before a capital."""
     return [part for part in re.split(r"(?<=[.!?])[\"\u201d\u2019]?\s+(?=[\"\u201c\u2018A-Z])", text) if part]

@@ -12,13 +12,12 @@ from pathlib import Path
 
 from mbcbot.conversation import conversation_from
 from mbcbot.errors import KnowledgeError, Problem
-from mbcbot.forked import mapped
 from mbcbot.lexicon import lexicon_file, lexicon_from
 from mbcbot.model import FrozenMap, Knowledge, Pack, Review, Slide
 from mbcbot.review import STAMP_FILE, pack_digest, slide_digest
 from mbcbot.safety import safety_from
 from mbcbot.schema import FileCheck
-from mbcbot.text import Reader, Reading, normalised, sentences
+from mbcbot.text import Reader, normalised, sentences
 from mbcbot.yamlfile import read_yaml, shown
 
 PACK_KEYS = {"id", "title", "publisher", "sources", "disclaimer", "emergency_line"}
@@ -26,7 +25,6 @@ SLIDE_KEYS = {"number", "id", "title", "text"}
 SLIDE_OPTIONAL = {"image", "keywords", "samples"}
 _DIGEST = re.compile(r"[0-9a-f]{64}")  # a slide digest as `mbcbot stamp` writes it
 DEFAULT_ORDER = 100  # packs without an order follow those with one, by folder name
-SHARE_FROM_BYTES = 1_000_000  # slides.yaml in all from which a second process reads half the packs (about 1,300 slides)
 
 
 def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
@@ -41,20 +39,11 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
     reader = reader or Reader()
     lexicon = lexicon_file(root / "lexicon.yaml")  # its word forms first: each pack's texts are read with them
 
-    def read_pack(folder: Path) -> tuple[Pack, list[Problem], Reading]:
+    for folder in sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file()):
         pack, found = _pack(folder)
-        texts = (text for slide in pack.slides for text in (slide.title, *slide.keywords))
-        return pack, found, reader.reading(texts, (slide.sentences for slide in pack.slides), lexicon.forms)
-
-    folders = sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file())
-    sizes = [_size(folder / "slides.yaml") for folder in folders]
-    read, (conversation, conversation_problems) = mapped(  # large knowledge: two cores read the packs
-        read_pack, folders, sizes, SHARE_FROM_BYTES, meanwhile=lambda: conversation_from(root / "conversation.yaml")
-    )
-    for pack, found, reading in read:
         packs.append(pack)
         problems += found
-        reader.remember(reading)  # what the other core read is known here too
+    conversation, conversation_problems = conversation_from(root / "conversation.yaml")
     packs.sort(key=lambda pack: pack.order)  # stable: equal orders keep folder order
     if not packs:
         problems.append(Problem(shown(root), 1, "no pack found (a folder holding pack.yaml)"))
@@ -68,13 +57,6 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(str(root), tuple(packs), checked, conversation, safety)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _pack(folder: Path) -> tuple[Pack, list[Problem]]:

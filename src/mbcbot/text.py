@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from collections.abc import Mapping
 
 STEMS_REMEMBERED = 1 << 17  # distinct words whose stem is kept; bounds memory on hostile input
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
@@ -73,15 +71,6 @@ def stems(text: str, forms: Mapping[str, str]) -> tuple[str, ...]:
     return tuple([stem(forms.get(word, word)) for word in words(text)])
 
 
-class Reading(NamedTuple):
-    """What a reader read of some texts, to be remembered by another reader (one in another process)."""
-
-    forms: dict[str, str]
-    stems: dict[str, tuple[str, ...]]  # each text read -> its stems
-    words: dict[str, str]  # each word first met in them -> its stem
-    together: dict[tuple[str, ...], tuple[str, ...]]  # each group of texts read together -> its distinct stems
-
-
 class Reader:
     """Reads the knowledge's slide texts into stems, each distinct text and word once.
 
@@ -125,23 +114,6 @@ class Reader:
             self._stems, self._together = {}, {}
         self._earlier |= self._table.keys()
         self._table = _StemTable(forms)
-
-    def reading(self, texts: Iterable[str], groups: Iterable[tuple[str, ...]], forms: Mapping[str, str]) -> Reading:
-        """Reads `texts` as `stems` does and each of `groups` as `together` does; what was read, for `remember`."""
-        if forms is not self._table.forms:
-            self._read_with(forms)
-        known = len(self._table)
-        found = {text: self.stems(text, forms) for text in texts}
-        together = {group: self.together(group, forms) for group in groups}
-        return Reading(dict(forms), found, dict(itertools.islice(self._table.items(), known, None)), together)
-
-    def remember(self, reading: Reading) -> None:
-        """Takes what another reader read, so that reading the same texts here is a lookup."""
-        if reading.forms != dict(self._table.forms):  # read with other forms: it does not hold here
-            self._read_with(reading.forms)
-        self._stems.update(reading.stems)
-        self._table.update(reading.words)
-        self._together.update(reading.together)
 
 
 class _StemTable(dict[str, str]):

@@ -38,7 +38,8 @@ FLOORS = {
     "blind-2026-12-04i.yaml": 0.97,
     "blind-2026-12-04j1.yaml": 0.98,
     "blind-2026-12-04j2.yaml": 0.93,
-    "blind-2026-12-04k.yaml": 0.96,
+    "blind-2026-12-04k.yaml": 0.97,
+    "blind-2026-12-04m1.yaml": 0.96,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -56,6 +57,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04j1.yaml": 0,
     "blind-2026-12-04j2.yaml": 2,
     "blind-2026-12-04k.yaml": 2,
+    "blind-2026-12-04m1.yaml": 2,
 }
 
 

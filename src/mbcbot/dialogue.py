@@ -234,8 +234,9 @@ class Dialogue:
         if current is not None and self._stays(current, query, ranked, chosen):
             return self._quoted([current], query, uncovered=uncovered), session._replace(slide=current.number)
         named = [term for term in query.known if term in self.matcher.titled]
-        if chosen and named and not any(term in c.matched for c in chosen for term in named):
-            chosen = []  # "can liver mets make you confused?": the slide on confusion says nothing of the liver
+        if chosen and named:  # "can liver mets make you confused?": the slide on confusion says nothing of the liver
+            subjects = self.matcher.subjects
+            chosen = [c for c in chosen if any(term in c.matched for term in named) or subjects.intersection(c.matched)]
         if not chosen:
             return self._fallback(query, ranked), session
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):

@@ -46,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
         help="talk with mbcbot (one conversation)",
         description="Talk with mbcbot. On a terminal: an interactive conversation. With stdin piped: one reply per input line, all lines one conversation.",
     )
+    chat.set_defaults(run=_chat)
     chat.add_argument("--json", action="store_true", help="print one JSON reply per line")
     chat.add_argument("--no-color", action="store_true", help="no colours (also when NO_COLOR is set)")
     chat.add_argument(
@@ -62,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
         help="answer one question and exit",
         description="Answer one question. With no question, read stdin: one independent question per line.",
     )
+    ask.set_defaults(run=_ask)
     ask.add_argument("question", nargs="*", help="the question (default: read lines from stdin)")
     ask.add_argument("--json", action="store_true", help="print one JSON reply per line")
     ask.add_argument("--explain", action="store_true", help="show the words read, their weights and the slides scored")
@@ -73,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
         description="Replay each transcript in a fresh conversation; print a summary and a diff for every mismatch. "
         "Exit 0 when all match, 1 on any mismatch, 2 when a transcript or the knowledge cannot be used.",
     )
+    replay.set_defaults(run=_replay)
     replay.add_argument(
         "paths", nargs="*", default=["transcripts"], metavar="PATH", help="transcript files or folders (default: transcripts/)"
     )
@@ -90,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
         description="Chat (on a terminal, or one line per turn from a pipe) while writing every turn and its full reply "
         "to FILE as a transcript that `mbcbot replay` checks. Only use it for test conversations: what you type is saved.",
     )
+    record.set_defaults(run=_record)
     record.add_argument("file", metavar="FILE", help="the transcript to write (.yaml)")
     record.add_argument("--title", help="the transcript's title (default: from the file name)")
     record.add_argument("--no-color", action="store_true", help="no colours (also when NO_COLOR is set)")
@@ -101,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
         description="Serve POST /api/v1/chat, the widget (/widget.js) and a demo page (/). Needs `pip install mbcbot[web]`. "
         "Settings come from MBCBOT_* environment variables (see docs/embedding.md).",
     )
+    serve.set_defaults(run=_serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
@@ -114,6 +119,7 @@ def parser() -> argparse.ArgumentParser:
         help="validate all knowledge and report every problem",
         description="Validate the knowledge folder; report every problem as file:line: what is wrong.",
     )
+    check.set_defaults(run=_check)
     check.add_argument(
         "--max-review-age",
         type=float,
@@ -127,6 +133,7 @@ def parser() -> argparse.ArgumentParser:
         help="record a new medical review of a pack",
         description="After a medical review, record the reviewer, the date and the SHA-256 of every slide text in the pack's stamp.yaml.",
     )
+    stamp.set_defaults(run=_stamp)
     stamp.add_argument("pack", type=str, help="the pack folder (holding pack.yaml and slides.yaml)")
     stamp.add_argument("--reviewer", required=True, help='who reviewed it, e.g. "Brunilda Nazario, MD"')
     stamp.add_argument("--date", required=True, type=_iso_date, help="the review date, YYYY-MM-DD")
@@ -146,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8", errors="replace")
     args = parser().parse_args(argv)
     try:
-        return int(globals()[f"_{args.command}"](args))
+        return int(args.run(args))
     except KnowledgeError as error:
         print(f"mbcbot: the knowledge cannot be served:\n{error}", file=sys.stderr)
         return UNUSABLE

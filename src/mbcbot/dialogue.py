@@ -236,7 +236,8 @@ class Dialogue:
         named = [term for term in query.known if term in self.matcher.titled]
         if chosen and named:  # "can liver mets make you confused?": the slide on confusion says nothing of the liver
             subjects = self.matcher.subjects
-            chosen = [c for c in chosen if any(term in c.matched for term in named) or subjects.intersection(c.matched)]
+            holding = [c for c in ranked if any(term in c.matched for term in named) or subjects.intersection(c.matched)]
+            chosen = [c for c in chosen if c in holding] or _chosen(holding)  # a slide that holds it, if one covers enough
         if not chosen:
             return self._fallback(query, ranked), session
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):

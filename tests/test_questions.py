@@ -41,6 +41,7 @@ FLOORS = {
     "blind-2026-12-04k.yaml": 0.97,
     "blind-2026-12-04m1.yaml": 0.96,
     "blind-2026-12-04m2.yaml": 0.93,
+    "blind-2026-12-04n1.yaml": 0.97,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -60,6 +61,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04k.yaml": 2,
     "blind-2026-12-04m1.yaml": 2,
     "blind-2026-12-04m2.yaml": 4,
+    "blind-2026-12-04n1.yaml": 2,
 }
 
 

@@ -164,3 +164,16 @@ def test_the_web_front_end_keeps_its_libraries_and_its_place() -> None:
             top = module.split(".")[0]
             assert WEB_HOMES.get(top, path.stem) == path.stem, f"web/{path.name} imports {module}"
             assert module not in ("mbcbot.chat", "mbcbot.cli", "mbcbot.console"), f"web/{path.name} imports {module}"
+
+
+def test_answering_from_the_cache_never_imports_pyyaml(tmp_path: Path) -> None:
+    """PyYAML is for reading knowledge files: a start whose knowledge comes from the cache does without it."""
+    import os
+    import subprocess
+
+    program = "from mbcbot.cli import main; import sys; main(['ask', 'liver']); print('yaml' in sys.modules)"
+    env = {**os.environ, "MBCBOT_CACHE_DIR": str(tmp_path)}
+    env.pop("MBCBOT_NO_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True) for _ in range(2)]
+    assert runs[0].stdout.strip().endswith("True")  # the first start reads the files and fills the cache
+    assert runs[1].stdout.strip().endswith("False"), runs[1].stdout

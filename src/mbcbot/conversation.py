@@ -8,15 +8,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mbcbot.errors import Problem
-from mbcbot.model import Conversation, FrozenMap
+from mbcbot.model import COMMANDS, INTENTS, Conversation, FrozenMap
 from mbcbot.phrases import Node, Phrasebook, parsed, phrasebook
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, stem, words
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
 
 NEVER = "(?!)"  # a pattern that matches nothing
-INTENTS = ("greeting", "thanks", "goodbye", "help", "sources")
-COMMANDS = ("more", "next", "previous", "slide", "topics", "restart")
 LINES = (
     "welcome", "welcome_hint", "greeting", "help", "topics", "sources_intro", "thanks", "goodbye",
     "restart", "notice", "source_line", "more_hint", "also_on", "clarify", "fallback", "fallback_topic",

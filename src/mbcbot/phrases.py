@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from mbcbot.text import stem, words
 
 # A parsed phrase: ("w", stem) | ("p", prefix) | ("n", low, high) | ("_",) | ("gap",) | ("seq", parts) | ("alt", options)
+# | ("set", stems): one word of several, as a group's one-word options are kept
 Node = tuple[Any, ...]
 
 _TOKEN = re.compile(r"\(|\)|\||[^\s()|]+")
@@ -32,9 +33,14 @@ GAP = "..."  # up to GAP_WORDS words, or none
 GAP_WORDS = 3
 PREFIX_MARK = "*"  # phrases opening with a prefix are filed under this and the prefix's first three letters
 
-# Named phrases filed under the words they can open with: first word -> ((phrase, name, needs), ...), where
-# `needs` are sets of stems a message must hold one of each for the phrase to stand in it (a cheap test first)
-Phrasebook = Mapping[str, tuple[tuple[Node, str, tuple[frozenset[str], ...]], ...]]
+MAX_OPENINGS = 256  # a phrase read as more ways of opening than this is filed whole
+
+# Named phrases filed under the words they can open with: first word -> ((opening, name, needs, phrase), ...),
+# where an opening is the phrase read from one of its first wordings ("(a|b) c" opens as "a c" and "b c"),
+# `needs` are sets of stems a message must hold one of each for it to stand in the message (a cheap test
+# first), and `phrase` numbers the phrase the opening comes from (a phrase is found once at a word)
+Entry = tuple[Node, str, tuple[frozenset[str], ...], int]
+Phrasebook = Mapping[str, tuple[Entry, ...]]
 
 
 class Hit(NamedTuple):
@@ -45,17 +51,33 @@ class Hit(NamedTuple):
     end: int
 
 
-def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, tuple[tuple[Node, str, tuple[frozenset[str], ...]], ...]]:
-    """The phrases, each filed under the words it can open with (so a message tries only those its words open)."""
-    filed: dict[str, list[tuple[Node, str, tuple[frozenset[str], ...]]]] = {}
+def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, tuple[Entry, ...]]:
+    """The phrases, each opening filed under the words it can open with (so a message walks only the openings
+    its words begin)."""
+    filed: dict[str, list[Entry]] = {}
+    number = 0
     for name, phrases in named.items():
         for phrase in phrases:
-            entry = (phrase, name, _needs(phrase))
-            for first in sorted(first_words(phrase)):
-                key = PREFIX_MARK + first[:3] if first.endswith("*") else first
-                if entry not in filed.setdefault(key, []):
-                    filed[key].append(entry)
+            for opening in _openings(phrase):
+                entry = (opening, name, _needs(opening), number)
+                for first in sorted(first_words(opening)):
+                    key = PREFIX_MARK + first[:3] if first.endswith("*") else first
+                    filed.setdefault(key, []).append(entry)
+            number += 1
     return {key: tuple(found) for key, found in sorted(filed.items())}
+
+
+def _openings(node: Node) -> list[Node]:
+    """The phrase as one phrase for each way its first group opens ("(a|b) c" is "a c" and "b c")."""
+    if node[0] != "seq" or not node[1] or node[1][0][0] != "alt":
+        return [node]
+    rest = node[1][1:]
+    found: list[Node] = []
+    for option in node[1][0][1]:
+        found += _openings(("seq", (*option[1], *rest)))
+        if len(found) > MAX_OPENINGS:
+            return [node]
+    return found
 
 
 def _needs(node: Node) -> tuple[frozenset[str], ...]:
@@ -63,6 +85,8 @@ def _needs(node: Node) -> tuple[frozenset[str], ...]:
     kind = node[0]
     if kind == "w":
         return (frozenset({str(node[1])}),)
+    if kind == "set":
+        return (node[1],)
     if kind == "seq":
         return tuple(need for part in node[1] for need in _needs(part))
     if kind == "alt":
@@ -76,7 +100,7 @@ def hits(book: Phrasebook, text: str) -> list[Hit]:
     said = words(text)
     stems = [stem(word) for word in said]
     held = set(stems)
-    found = []
+    found: dict[tuple[int, int], Hit] = {}  # by phrase and word: the longest reading of any of its openings
     for at, first in enumerate(stems):
         word = said[at]
         candidates = book.get(first, ())
@@ -84,15 +108,18 @@ def hits(book: Phrasebook, text: str) -> list[Hit]:
             candidates = (*candidates, *book[PREFIX_MARK + word[:3]])
         if word[:1].isdigit() and ANY_NUMBER in book:
             candidates = (*candidates, *book[ANY_NUMBER])
-        for phrase, concept, needs in candidates:
+        for opening, concept, needs, number in candidates:
             for need in needs:
                 if held.isdisjoint(need):
                     break  # a word the phrase needs is not in the message: no walk
             else:
-                reached = ends(phrase, said, stems, at)
+                reached = ends(opening, said, stems, at)
                 if reached:
-                    found.append(Hit(concept, at, max(reached) - 1))
-    return found
+                    end = max(reached) - 1
+                    known = found.get((number, at))
+                    if known is None or known.end < end:
+                        found[(number, at)] = Hit(concept, at, end)
+    return list(found.values())
 
 
 def whole_reading(book: Phrasebook, filler: frozenset[str], text: str) -> list[str] | None:
@@ -143,13 +170,23 @@ def _sequence(tokens: list[str], at: int, depth: int) -> tuple[Node, int]:
                 at += 1
                 if tokens[at - 1] == ")":
                     break
-            parts.append(("alt", tuple(options)))
+            parts.append(_group(options))
             continue
         parts.extend(_words(token))
         at += 1
     if depth == 0 and at < len(tokens) and tokens[at] == "|":
         raise ValueError("has a '|' outside any group")
     return ("seq", tuple(parts)), at
+
+
+def _group(options: list[Node]) -> Node:
+    """A group of options, its one-word options kept as one set of stems (tried at once)."""
+    single = [option[1][0][1] for option in options if len(option[1]) == 1 and option[1][0][0] == "w"]
+    if len(single) < 2:
+        return ("alt", tuple(options))
+    others = [option for option in options if not (len(option[1]) == 1 and option[1][0][0] == "w")]
+    words_node: Node = ("seq", (("set", frozenset(single)),))
+    return ("alt", (words_node, *others)) if others else words_node
 
 
 def _words(token: str) -> list[Node]:
@@ -177,6 +214,8 @@ def _firsts(node: Node) -> set[str]:
     kind = node[0]
     if kind == "w":
         return {str(node[1])}
+    if kind == "set":
+        return set(node[1])
     if kind == "p":
         return {f"{node[1]}*"}
     if kind == "n":
@@ -221,6 +260,8 @@ def ends(node: Node, said: list[str], stems: list[str], at: int) -> set[int]:
         return set()
     if kind == "w":
         return {at + 1} if stems[at] == node[1] else set()
+    if kind == "set":
+        return {at + 1} if stems[at] in node[1] else set()
     if kind == "p":
         return {at + 1} if said[at].startswith(str(node[1])) else set()
     if kind == "n":

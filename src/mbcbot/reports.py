@@ -5,9 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 
-from mbcbot.conversation import COMMANDS, INTENTS
 from mbcbot.errors import Problem
-from mbcbot.model import Knowledge
+from mbcbot.model import COMMANDS, INTENTS, Knowledge
 from mbcbot.transcripts import Result
 
 

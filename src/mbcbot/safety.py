@@ -18,14 +18,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mbcbot.errors import Problem
 from mbcbot.model import FrozenMap, Rule, Safety
 from mbcbot.phrases import Hit, Node, parsed, phrasebook
 from mbcbot.phrases import hits as phrase_hits
-from mbcbot.schema import FileCheck
 from mbcbot.text import clauses, words
-from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
+
+if TYPE_CHECKING:  # reading safety.yaml needs PyYAML; answering from the cache does not (see Bot.load)
+    from mbcbot.schema import FileCheck
+    from mbcbot.yamlfile import LineDict
 
 ROLES = ("person", "general", "now", "not_now", "asks_of", "negation")  # the framing concepts every safety file defines
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
@@ -141,6 +144,9 @@ def _clause_of(text: str, position: int) -> tuple[int, int, bool]:
 
 def safety_from(path: Path) -> tuple[Safety, list[Problem]]:
     """The safety rules in `path`, and every problem found in them."""
+    from mbcbot.schema import FileCheck
+    from mbcbot.yamlfile import LineDict, read_yaml, shown
+
     check = FileCheck(shown(path))
     data, problems = read_yaml(path)
     if problems:
@@ -191,6 +197,8 @@ def _phrase(check: FileCheck, item: object, line: int, concept: str) -> Node | N
 
 
 def _rules(check: FileCheck, data: LineDict, group: str, concepts: Mapping[str, list[Node]]) -> list[Rule]:
+    from mbcbot.yamlfile import LineList
+
     rules: list[Rule] = []
     seen: set[str] = set()
     items = check.sequence(data.get(group, LineList()), data.line_of(group), f"'{group}'")
@@ -222,6 +230,8 @@ def _combinations(
     check: FileCheck, entry: LineDict, rule_id: str, concepts: Mapping[str, list[Node]]
 ) -> tuple[tuple[str, ...], ...]:
     """A rule's combinations of concepts: each a concept name or a list of them."""
+    from mbcbot.yamlfile import LineList
+
     items = check.sequence(entry.get("when", LineList()), entry.line_of("when"), f"rule '{rule_id}' 'when'")
     if not items:
         check.problem(entry.line_of("when"), f"rule '{rule_id}' has no combination in 'when'")
@@ -241,6 +251,8 @@ def _combinations(
 
 def examples(path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
     """Each rule's example messages, by rule id: 'reports' it must fire on, 'mentions' it must not."""
+    from mbcbot.yamlfile import read_yaml
+
     data, problems = read_yaml(path)
     found: dict[str, dict[str, tuple[str, ...]]] = {}
     if problems or not isinstance(data, dict):

@@ -10,9 +10,8 @@ wrote this?" asks for the sources.
 
 from __future__ import annotations
 
-from mbcbot.conversation import INTENTS
 from mbcbot.matching import Matcher
-from mbcbot.model import Conversation
+from mbcbot.model import INTENTS, Conversation
 from mbcbot.phrases import hits, whole_reading
 from mbcbot.text import clauses, plain, words
 

@@ -42,6 +42,8 @@ FLOORS = {
     "blind-2026-12-04m1.yaml": 0.96,
     "blind-2026-12-04m2.yaml": 0.93,
     "blind-2026-12-04n1.yaml": 0.97,
+    "blind-2026-12-04o1.yaml": 0.96,
+    "blind-2026-12-04o2.yaml": 0.86,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -62,6 +64,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04m1.yaml": 2,
     "blind-2026-12-04m2.yaml": 4,
     "blind-2026-12-04n1.yaml": 2,
+    "blind-2026-12-04o1.yaml": 2,
+    "blind-2026-12-04o2.yaml": 3,
 }
 
 

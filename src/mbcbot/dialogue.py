@@ -119,7 +119,7 @@ class Dialogue:
         rule = self._emergency_rule(text, flat, found)
         if rule is not None:
             return self._emergency(rule.id, rule.crisis)
-        rule = advice_rule(self.knowledge.safety, found)
+        rule = advice_rule(self.knowledge.safety, text, found)
         return self._advice(rule.id, flat) if rule is not None else None
 
     def _emergency(self, rule_id: str, crisis: bool) -> Reply:

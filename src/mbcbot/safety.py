@@ -43,10 +43,21 @@ def emergency_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     return next((rule for rule in fired if rule.crisis), fired[0]) if fired else None
 
 
-def advice_rule(safety: Safety, found: list[Hit]) -> Rule | None:
-    """The first advice rule whose concepts stand among the phrases `found`, however the message is framed."""
+def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
+    """The first advice rule whose concepts stand among the phrases `found`, however the message is framed, but
+    for clauses told of another time and asking nothing for oneself ("my uncle took a double dose last year")."""
+    told = [hit for hit in found if hit.concept == "not_now"]
+    if told:
+        clauses = [_clause_of(text, hit.start) for hit in told]
+        mine = [_clause_of(text, hit.start) for hit in found if hit.concept == "me"]
+        past = [clause for clause in clauses if clause not in mine]
+        found = [hit for hit in found if not any(start <= hit.start < end for start, end, _ in past) or _overlaps(hit, told)]
     held = {hit.concept for hit in found}
     return next((rule for rule in safety.advice if any(_together(rule, combo, found, held) for combo in rule.when)), None)
+
+
+def _overlaps(hit: Hit, others: list[Hit]) -> bool:
+    return any(other.start <= hit.end and hit.start <= other.end for other in others)
 
 
 def hits(safety: Safety, text: str) -> list[Hit]:

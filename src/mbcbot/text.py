@@ -15,8 +15,8 @@ _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[a-z0-9]+\+?")
 _SENTENCE_END = re.compile(r"[.!?]([\"\u201d\u2019]?\s+)(?=[\"\u201c\u2018A-Z])")  # group 1: what lies between two
-_CLAUSE_END = re.compile(r"(?<=[.!?;:\n])\s*")  # after the mark that ends a sentence or clause
-_CLAUSE_COMMA = re.compile(r"(?<=[.!?;:,\n])\s*")
+_CLAUSE_END = re.compile(r"(?<=[.!?;:\n])(?!\d)\s*")  # after the mark that ends a sentence or clause (not "38.5")
+_CLAUSE_COMMA = re.compile(r"(?<=[.!?;:,\n])(?!\d)\s*")  # and after commas (not "1,000")
 _VOWEL = re.compile(r"[aeiouy]")
 _ASCII_WORDS = bytes(  # for ASCII text without "+": capitals lowered, anything not a letter or digit a space
     code if chr(code).islower() or chr(code).isdigit() else ord(chr(code).lower()) if chr(code).isalnum() else ord(" ")

@@ -44,6 +44,8 @@ FLOORS = {
     "blind-2026-12-04n1.yaml": 0.97,
     "blind-2026-12-04o1.yaml": 0.96,
     "blind-2026-12-04o2.yaml": 0.86,
+    "blind-2026-12-04p1.yaml": 0.97,
+    "blind-2026-12-04p2.yaml": 0.95,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -66,6 +68,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04n1.yaml": 2,
     "blind-2026-12-04o1.yaml": 2,
     "blind-2026-12-04o2.yaml": 3,
+    "blind-2026-12-04p1.yaml": 2,
+    "blind-2026-12-04p2.yaml": 4,
 }
 
 

@@ -224,6 +224,9 @@ CASES: dict[str, Break] = {
         6,
         "not-covered term 'jaundice' stands in the slide text",
     ),
+    "unquoted-yes-in-synonyms": in_lexicon(
+        lexicon("\n  belly: [tummy, yes]"), 4, "not a boolean (True): YAML reads an unquoted yes, no, on, off"
+    ),
     "form-of-two-words": in_lexicon(lexicon(forms="\n  broke: two words"), 3, "must map one word to one word"),
     "stamp-missing": stamp_missing,
     "stamp-date-not-a-date": in_stamp("date: 2022-01-19", "date: someday", "'date' must be a date like 2022-01-19"),

@@ -75,8 +75,7 @@ def lexicon_from(file: LexiconFile, slides: tuple[Slide, ...], reader: Reader) -
         items = check.sequence(variants, line, f"synonyms of {target!r}")
         for index, variant in enumerate(items):
             where = items.line_of(index)
-            if not isinstance(variant, str) or not variant.strip():
-                check.problem(where, f"a synonym of {target!r} must be text")
+            if check.word(variant, where, f"a synonym of {target!r}") is None:
                 continue
             synonyms[claim(variant, where, f"synonym:{target}", False)] = target_stems
     not_covered = _not_covered(data, check, claim)
@@ -117,8 +116,7 @@ def _stopwords(data: LineDict, check: FileCheck, claim: Any) -> set[tuple[str, .
     found = set()
     items = check.sequence(data.get("stopwords", []), data.line_of("stopwords"), "'stopwords'")
     for index, word in enumerate(items):
-        if not isinstance(word, str) or not word.strip():
-            check.problem(items.line_of(index), "a stopword must be text")
+        if check.word(word, items.line_of(index), "a stopword") is None:
             continue
         found.add(claim(word, items.line_of(index), "stopword", True))
     return found
@@ -133,8 +131,7 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
         topic = check.text(entry, "topic", "a not-covered subject")
         terms = check.sequence(entry.get("terms", []), entry.line_of("terms"), f"terms of {topic!r}")
         for position, term in enumerate(terms):
-            if not isinstance(term, str) or not term.strip():
-                check.problem(terms.line_of(position), f"a term of {topic!r} must be text")
+            if check.word(term, terms.line_of(position), f"a term of {topic!r}") is None:
                 continue
             found[claim(term, terms.line_of(position), f"not-covered term:{topic}", False)] = topic
     return found

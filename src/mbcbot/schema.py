@@ -64,6 +64,18 @@ class FileCheck:
             self.problem(data.line_of(key), f"{what} '{key}' must be non-empty text, not {_kind(value)}")
         return ""
 
+    def word(self, value: Any, line: int, what: str) -> str | None:
+        """`value` when it is non-empty text; None, with a problem that says how YAML read it, when not."""
+        if isinstance(value, str) and value.strip():
+            return value
+        hint = ""
+        if isinstance(value, bool) or value is None:
+            hint = ": YAML reads an unquoted yes, no, on, off, true, false, null or ~ as a value, so quote the word ('yes')"
+        elif isinstance(value, (int, float)):
+            hint = ": quote it"
+        self.problem(line, f"{what} must be non-empty text, not {_kind(value)}{hint}")
+        return None
+
     def texts(self, data: LineDict, key: str, what: str) -> tuple[str, ...]:
         """A list of non-empty strings at `key` (missing means empty)."""
         if key not in data:

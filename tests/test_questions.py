@@ -46,6 +46,7 @@ FLOORS = {
     "blind-2026-12-04o2.yaml": 0.86,
     "blind-2026-12-04p1.yaml": 0.97,
     "blind-2026-12-04p2.yaml": 0.95,
+    "blind-2026-12-04q1.yaml": 0.97,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -70,6 +71,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04o2.yaml": 3,
     "blind-2026-12-04p1.yaml": 2,
     "blind-2026-12-04p2.yaml": 4,
+    "blind-2026-12-04q1.yaml": 2,
 }
 
 

@@ -233,7 +233,7 @@ class Dialogue:
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
         if current is not None and self._stays(current, query, ranked, chosen):
             return self._quoted([current], query, uncovered=uncovered), session._replace(slide=current.number)
-        named = [term for term in query.known if term in self.matcher.titled]
+        named = [term for term in query.known if term in self.matcher.titled and term in query.read]  # as typed
         if chosen and named:  # "can liver mets make you confused?": the slide on confusion says nothing of the liver
             subjects = self.matcher.subjects
             holding = [c for c in ranked if any(term in c.matched for term in named) or subjects.intersection(c.matched)]

@@ -93,7 +93,8 @@ class Matcher:
         specific = {term for term, orders in self._postings.items() if len(orders) <= SPECIFIC_SLIDES}
         self._slides = tuple(index._replace(subject=index.subject & specific) for index in self._slides)
         self.subjects = frozenset(term for index in self._slides for term in index.subject)  # stems naming a slide's subject
-        self.titled = frozenset(term for index in self._slides for term in index.title) & self.subjects  # "liver", "brain"
+        # a slide titled by a name ("Liver", "Lymph Nodes"), not a sentence ("Most Common Places It Spreads")
+        self.titled = frozenset(term for index in self._slides if len(index.title) <= 2 for term in index.title) & self.subjects
         self._phrases: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
         for phrase in lexicon.stopwords:
             self._phrases[phrase] = ("stop", ())

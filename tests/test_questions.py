@@ -47,6 +47,8 @@ FLOORS = {
     "blind-2026-12-04p1.yaml": 0.97,
     "blind-2026-12-04p2.yaml": 0.95,
     "blind-2026-12-04q1.yaml": 0.97,
+    "blind-2026-12-04r1.yaml": 0.93,
+    "blind-2026-12-04r2.yaml": 0.91,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -72,6 +74,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04p1.yaml": 2,
     "blind-2026-12-04p2.yaml": 4,
     "blind-2026-12-04q1.yaml": 2,
+    "blind-2026-12-04r1.yaml": 4,
+    "blind-2026-12-04r2.yaml": 4,
 }
 
 

@@ -144,8 +144,10 @@ def clauses(text: str, commas: bool = False) -> list[str]:
 
 
 def phonetic_key(word: str) -> str:
-    """A rough sound-alike key, so "lymf" finds "lymph", "boan" finds "bone" and "liva" finds "liver"."""
+    """A rough sound-alike key, so "lymf" finds "lymph", "boan" finds "bone", "liva" finds "liver" and
+    "radiashun" finds "radiation"."""
     key = word.replace("ph", "f").replace("ck", "k").replace("z", "s").replace("oa", "o").replace("ai", "a")
+    key = key.replace("tion", "shun").replace("sion", "shun")
     key = re.sub(r"(.)\1+", r"\1", key)
     if len(key) > 3 and key.endswith("er"):  # said without the r ("liva", "canca")
         key = key[:-2] + "a"

@@ -107,7 +107,13 @@ class Rule(NamedTuple):
 class Safety(NamedTuple):
     """Red-flag and advice concepts, the framing that tells a report from a question, and the rules over them."""
 
-    phrases: Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...]]  # see phrases.Phrasebook
+    phrases: Mapping[
+        str,
+        tuple[
+            Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...]],
+            tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...],
+        ],
+    ]  # see phrases.Phrasebook
     emergency: tuple[Rule, ...]
     advice: tuple[Rule, ...]
     vocabulary: frozenset[str]  # every plain word the concepts name: misspellings of them are corrected
@@ -127,7 +133,13 @@ class Conversation(NamedTuple):
     trail_offs: re.Pattern[str]  # navigation words removed from its end ("the liver one again")
     asking: re.Pattern[str]  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
     joining: re.Pattern[str]  # a word joining two questions in one sentence ("where does it go and how ...")
-    intents: Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...]]  # see phrases.Phrasebook
+    intents: Mapping[
+        str,
+        tuple[
+            Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...]],
+            tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...],
+        ],
+    ]  # see phrases.Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, re.Pattern[str]]
     said_whole: re.Pattern[str]  # matches a whole message when any command does

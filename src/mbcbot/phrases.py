@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from mbcbot.model import FrozenMap
 from mbcbot.text import stem, words
 
 # A parsed phrase: ("w", stem) | ("p", prefix) | ("n", low, high) | ("_",) | ("gap",) | ("seq", parts) | ("alt", options)
@@ -40,7 +41,10 @@ MAX_OPENINGS = 256  # a phrase read as more ways of opening than this is filed w
 # `needs` are sets of stems a message must hold one of each for it to stand in the message (a cheap test
 # first), and `phrase` numbers the phrase the opening comes from (a phrase is found once at a word)
 Entry = tuple[Node, str, tuple[frozenset[str], ...], int]
-Phrasebook = Mapping[str, tuple[Entry, ...]]
+# Under each first word, the openings by the word that must come next (when only certain words can), and
+# those that can go on with any word: first word -> ({second word: (entry, ...)}, (entry, ...))
+Shelf = tuple[Mapping[str, tuple[Entry, ...]], tuple[Entry, ...]]
+Phrasebook = Mapping[str, Shelf]
 
 
 class Hit(NamedTuple):
@@ -51,7 +55,7 @@ class Hit(NamedTuple):
     end: int
 
 
-def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, tuple[Entry, ...]]:
+def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, Shelf]:
     """The phrases, each opening filed under the words it can open with (so a message walks only the openings
     its words begin)."""
     filed: dict[str, list[Entry]] = {}
@@ -64,7 +68,43 @@ def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, tuple[Entry, ...]]:
                     key = PREFIX_MARK + first[:3] if first.endswith("*") else first
                     filed.setdefault(key, []).append(entry)
             number += 1
-    return {key: tuple(found) for key, found in sorted(filed.items())}
+    return {key: _shelf(found) for key, found in sorted(filed.items())}
+
+
+def _shelf(entries: list[Entry]) -> Shelf:
+    """The openings filed under one first word, by the words that can come second."""
+    by_second: dict[str, list[Entry]] = {}
+    any_second: list[Entry] = []
+    for entry in entries:
+        seconds = _seconds(entry[0])
+        if seconds is None:
+            any_second.append(entry)
+        for word in sorted(seconds or ()):
+            by_second.setdefault(word, []).append(entry)
+    return FrozenMap({word: tuple(found) for word, found in sorted(by_second.items())}), tuple(any_second)
+
+
+def _seconds(node: Node) -> frozenset[str] | None:
+    """The stems that can stand second in a phrase, when only certain stems can (None when any word can)."""
+    parts = _flat(node)
+    if len(parts) < 2 or parts[0][0] not in ("w", "set"):
+        return None
+    second = parts[1]
+    if second[0] in ("w", "set") or (second[0] == "alt" and not _empty(second)):
+        found = _firsts(second)
+        return frozenset(found) if found and all(_plain(word) for word in found) else None
+    return None
+
+
+def _flat(node: Node) -> list[Node]:
+    """A phrase's parts in order, sequences opened up (groups kept whole)."""
+    if node[0] != "seq":
+        return [node]
+    return [part for child in node[1] for part in _flat(child)]
+
+
+def _plain(word: str) -> bool:
+    return word not in ("_", ANY_NUMBER) and not word.endswith("*")
 
 
 def _openings(node: Node) -> list[Node]:
@@ -101,24 +141,31 @@ def hits(book: Phrasebook, text: str) -> list[Hit]:
     stems = [stem(word) for word in said]
     held = set(stems)
     found: dict[tuple[int, int], Hit] = {}  # by phrase and word: the longest reading of any of its openings
+    last = len(stems) - 1
     for at, first in enumerate(stems):
         word = said[at]
-        candidates = book.get(first, ())
-        if len(word) >= 3 and PREFIX_MARK + word[:3] in book:
-            candidates = (*candidates, *book[PREFIX_MARK + word[:3]])
-        if word[:1].isdigit() and ANY_NUMBER in book:
-            candidates = (*candidates, *book[ANY_NUMBER])
-        for opening, concept, needs, number in candidates:
-            for need in needs:
-                if held.isdisjoint(need):
-                    break  # a word the phrase needs is not in the message: no walk
-            else:
-                reached = ends(opening, said, stems, at)
-                if reached:
-                    end = max(reached) - 1
-                    known = found.get((number, at))
-                    if known is None or known.end < end:
-                        found[(number, at)] = Hit(concept, at, end)
+        keys = [first]
+        if len(word) >= 3:
+            keys.append(PREFIX_MARK + word[:3])
+        if word[:1].isdigit():
+            keys.append(ANY_NUMBER)
+        following = stems[at + 1] if at < last else ""
+        for key in keys:
+            shelf = book.get(key)
+            if shelf is None:
+                continue
+            by_second, any_second = shelf
+            for opening, concept, needs, number in (*by_second.get(following, ()), *any_second):
+                for need in needs:
+                    if held.isdisjoint(need):
+                        break  # a word the phrase needs is not in the message: no walk
+                else:
+                    reached = ends(opening, said, stems, at)
+                    if reached:
+                        end = max(reached) - 1
+                        known = found.get((number, at))
+                        if known is None or known.end < end:
+                            found[(number, at)] = Hit(concept, at, end)
     return list(found.values())
 
 

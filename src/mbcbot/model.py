@@ -104,16 +104,15 @@ class Rule(NamedTuple):
     within: int = 0  # when set, a combination's concepts stand within this many words of one another
 
 
+# Named phrases as phrases.py files them (see phrases.Phrasebook): first word -> ({second word: openings}, openings)
+PhraseEntry = tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int]
+Phrasebook = Mapping[str, tuple[Mapping[str, tuple[PhraseEntry, ...]], tuple[PhraseEntry, ...]]]
+
+
 class Safety(NamedTuple):
     """Red-flag and advice concepts, the framing that tells a report from a question, and the rules over them."""
 
-    phrases: Mapping[
-        str,
-        tuple[
-            Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...]],
-            tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...],
-        ],
-    ]  # see phrases.Phrasebook
+    phrases: Phrasebook
     emergency: tuple[Rule, ...]
     advice: tuple[Rule, ...]
     vocabulary: frozenset[str]  # every plain word the concepts name: misspellings of them are corrected
@@ -133,13 +132,7 @@ class Conversation(NamedTuple):
     trail_offs: re.Pattern[str]  # navigation words removed from its end ("the liver one again")
     asking: re.Pattern[str]  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
     joining: re.Pattern[str]  # a word joining two questions in one sentence ("where does it go and how ...")
-    intents: Mapping[
-        str,
-        tuple[
-            Mapping[str, tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...]],
-            tuple[tuple[tuple[Any, ...], str, tuple[frozenset[str], ...], int], ...],
-        ],
-    ]  # see phrases.Phrasebook
+    intents: Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, re.Pattern[str]]
     said_whole: re.Pattern[str]  # matches a whole message when any command does

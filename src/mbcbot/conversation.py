@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mbcbot.errors import Problem
-from mbcbot.model import COMMANDS, INTENTS, Conversation, FrozenMap
-from mbcbot.phrases import Node, Phrasebook, parsed, phrasebook
+from mbcbot.model import COMMANDS, INTENTS, Conversation, FrozenMap, Phrasebook
+from mbcbot.phrases import Node, parsed, phrasebook
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, stem, words
 from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown

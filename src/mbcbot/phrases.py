@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from mbcbot.model import FrozenMap
+from mbcbot.model import FrozenMap, Phrasebook, PhraseEntry
 from mbcbot.text import stem, words
 
 # A parsed phrase: ("w", stem) | ("p", prefix) | ("n", low, high) | ("_",) | ("gap",) | ("seq", parts) | ("alt", options)
@@ -36,15 +36,14 @@ PREFIX_MARK = "*"  # phrases opening with a prefix are filed under this and the 
 
 MAX_OPENINGS = 256  # a phrase read as more ways of opening than this is filed whole
 
-# Named phrases filed under the words they can open with: first word -> ((opening, name, needs, phrase), ...),
-# where an opening is the phrase read from one of its first wordings ("(a|b) c" opens as "a c" and "b c"),
-# `needs` are sets of stems a message must hold one of each for it to stand in the message (a cheap test
-# first), and `phrase` numbers the phrase the opening comes from (a phrase is found once at a word)
-Entry = tuple[Node, str, tuple[frozenset[str], ...], int]
-# Under each first word, the openings by the word that must come next (when only certain words can), and
-# those that can go on with any word: first word -> ({second word: (entry, ...)}, (entry, ...))
+# Named phrases filed under the words they can open with, then by the word that must come next (when only
+# certain words can): first word -> ({second word: (entry, ...)}, (entry that goes on with any word, ...)).
+# An entry is (opening, name, needs, phrase): an opening is the phrase read from one of its first wordings
+# ("(a|b) c" opens as "a c" and "b c"), `needs` are sets of stems a message must hold one of each for it to
+# stand in the message (a cheap test first), and `phrase` numbers the phrase the opening comes from (a
+# phrase is found once at a word). The types are model.Phrasebook's.
+Entry = PhraseEntry
 Shelf = tuple[Mapping[str, tuple[Entry, ...]], tuple[Entry, ...]]
-Phrasebook = Mapping[str, Shelf]
 
 
 class Hit(NamedTuple):

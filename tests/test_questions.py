@@ -49,6 +49,8 @@ FLOORS = {
     "blind-2026-12-04q1.yaml": 0.97,
     "blind-2026-12-04r1.yaml": 0.93,
     "blind-2026-12-04r2.yaml": 0.91,
+    "blind-2026-12-04s1.yaml": 0.94,
+    "blind-2026-12-04s2.yaml": 0.9,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -76,6 +78,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04q1.yaml": 2,
     "blind-2026-12-04r1.yaml": 4,
     "blind-2026-12-04r2.yaml": 4,
+    "blind-2026-12-04s1.yaml": 4,
+    "blind-2026-12-04s2.yaml": 5,
 }
 
 

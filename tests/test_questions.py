@@ -51,6 +51,8 @@ FLOORS = {
     "blind-2026-12-04r2.yaml": 0.91,
     "blind-2026-12-04s1.yaml": 0.94,
     "blind-2026-12-04s2.yaml": 0.9,
+    "blind-2026-12-04l1.yaml": 0.95,
+    "blind-2026-12-04l2.yaml": 0.9,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -80,6 +82,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04r2.yaml": 4,
     "blind-2026-12-04s1.yaml": 4,
     "blind-2026-12-04s2.yaml": 5,
+    "blind-2026-12-04l1.yaml": 2,
+    "blind-2026-12-04l2.yaml": 6,
 }
 
 

@@ -54,6 +54,7 @@ FLOORS = {
     "blind-2026-12-04l1.yaml": 0.95,
     "blind-2026-12-04l2.yaml": 0.9,
     "blind-2026-12-04u1.yaml": 0.96,
+    "blind-2026-12-04v1.yaml": 0.95,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -86,6 +87,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04l1.yaml": 2,
     "blind-2026-12-04l2.yaml": 6,
     "blind-2026-12-04u1.yaml": 3,
+    "blind-2026-12-04v1.yaml": 3,
 }
 
 

@@ -55,6 +55,8 @@ FLOORS = {
     "blind-2026-12-04l2.yaml": 0.9,
     "blind-2026-12-04u1.yaml": 0.96,
     "blind-2026-12-04v1.yaml": 0.95,
+    "blind-2026-12-04t1.yaml": 0.9,
+    "blind-2026-12-04t2.yaml": 0.9,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -88,6 +90,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04l2.yaml": 6,
     "blind-2026-12-04u1.yaml": 3,
     "blind-2026-12-04v1.yaml": 3,
+    "blind-2026-12-04t1.yaml": 2,
+    "blind-2026-12-04t2.yaml": 1,
 }
 
 

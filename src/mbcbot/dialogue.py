@@ -43,9 +43,10 @@ class Dialogue:
         if not flat:
             rule = "input:empty" if not text else "input:not-understood"
             return self._simple("fallback", "empty" if not text else "not_understood", rule), session
-        safety = self._safety(text, flat)
+        safety = self._safety(text, flat, session.alert)
         if safety is not None:
-            return safety, session
+            return safety, session._replace(alert=safety.rule.partition(":")[2] if safety.kind == "emergency" else "")
+        session = session._replace(alert="")
         rest = self._asked(flat)
         for said in dict.fromkeys((flat, rest)):
             command = self._command(said, session) if said.isdigit() or self.rules.said_whole.fullmatch(said) else None
@@ -114,9 +115,11 @@ class Dialogue:
             rule = emergency_rule(safety, corrected, hits(safety, corrected))
         return rule
 
-    def _safety(self, text: str, flat: str) -> Reply | None:
+    def _safety(self, text: str, flat: str, alert: str = "") -> Reply | None:
         found = hits(self.knowledge.safety, text)
         rule = self._emergency_rule(text, flat, found)
+        if rule is None and alert and any(hit.concept == "still_urgent" for hit in found):  # "just wait till morning?"
+            rule = next((rule for rule in self.knowledge.safety.emergency if rule.id == alert), None)  # after one
         if rule is not None:
             return self._emergency(rule.id, rule.crisis)
         rule = advice_rule(self.knowledge.safety, text, found)

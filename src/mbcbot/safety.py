@@ -30,7 +30,15 @@ if TYPE_CHECKING:  # reading safety.yaml needs PyYAML; answering from the cache 
     from mbcbot.schema import FileCheck
     from mbcbot.yamlfile import LineDict
 
-ROLES = ("person", "general", "now", "not_now", "asks_of", "negation")  # the framing concepts every safety file defines
+ROLES = (
+    "person",
+    "general",
+    "now",
+    "not_now",
+    "asks_of",
+    "negation",
+    "still_urgent",
+)  # the framing concepts every safety file defines
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 _PREFIX = re.compile(r"\w+\*")
 

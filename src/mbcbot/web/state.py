@@ -16,7 +16,7 @@ import secrets
 
 from mbcbot.model import Session
 
-VERSION = "2"
+VERSION = "3"
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # made once, not per token
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
@@ -35,7 +35,8 @@ class StateCodec:
 
     def token(self, session: Session, now: float) -> str:
         """The signed token for `session`, issued at `now`."""
-        body = _ENCODER.encode([VERSION, session.pack, session.slide, session.turns, session.subject, int(now)])
+        fields = [VERSION, session.pack, session.slide, session.turns, session.subject, session.alert, int(now)]
+        body = _ENCODER.encode(fields)
         payload = base64.urlsafe_b64encode(body.encode("ascii")).rstrip(b"=").decode("ascii")
         return f"{payload}.{self._signature(payload)}"
 
@@ -47,7 +48,7 @@ class StateCodec:
         if not hmac.compare_digest(signature, self._signature(payload)):
             return None
         try:
-            version, pack, slide, turns, subject, issued = json.loads(
+            version, pack, slide, turns, subject, alert, issued = json.loads(
                 base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
             )
         except (ValueError, TypeError):
@@ -56,7 +57,8 @@ class StateCodec:
         valid = version == VERSION and isinstance(pack, str) and (pack == "" or _ID.fullmatch(pack))
         valid = valid and isinstance(slide, int) and 0 <= slide <= 100_000 and isinstance(turns, int) and turns >= 0
         valid = valid and isinstance(subject, int) and 0 <= subject <= 100_000
-        return Session(pack=pack, slide=slide, turns=turns, subject=subject) if fresh and valid else None
+        valid = valid and isinstance(alert, str) and (alert == "" or bool(_ID.fullmatch(alert)))
+        return Session(pack=pack, slide=slide, turns=turns, subject=subject, alert=alert) if fresh and valid else None
 
     def _signature(self, payload: str) -> str:
         signing = self._keyed.copy()  # keyed once: each token only adds its payload

@@ -42,8 +42,7 @@ MAX_OPENINGS = 256  # a phrase read as more ways of opening than this is filed w
 # ("(a|b) c" opens as "a c" and "b c"), `needs` are sets of stems a message must hold one of each for it to
 # stand in the message (a cheap test first), and `phrase` numbers the phrase the opening comes from (a
 # phrase is found once at a word). The types are model.Phrasebook's.
-Entry = PhraseEntry
-Shelf = tuple[Mapping[str, tuple[Entry, ...]], tuple[Entry, ...]]
+Shelf = tuple[Mapping[str, tuple[PhraseEntry, ...]], tuple[PhraseEntry, ...]]
 
 
 class Hit(NamedTuple):
@@ -57,7 +56,7 @@ class Hit(NamedTuple):
 def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, Shelf]:
     """The phrases, each opening filed under the words it can open with (so a message walks only the openings
     its words begin)."""
-    filed: dict[str, list[Entry]] = {}
+    filed: dict[str, list[PhraseEntry]] = {}
     number = 0
     for name, phrases in named.items():
         for phrase in phrases:
@@ -70,10 +69,10 @@ def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, Shelf]:
     return {key: _shelf(found) for key, found in sorted(filed.items())}
 
 
-def _shelf(entries: list[Entry]) -> Shelf:
+def _shelf(entries: list[PhraseEntry]) -> Shelf:
     """The openings filed under one first word, by the words that can come second."""
-    by_second: dict[str, list[Entry]] = {}
-    any_second: list[Entry] = []
+    by_second: dict[str, list[PhraseEntry]] = {}
+    any_second: list[PhraseEntry] = []
     for entry in entries:
         seconds = _seconds(entry[0])
         if seconds is None:
@@ -227,11 +226,11 @@ def _sequence(tokens: list[str], at: int, depth: int) -> tuple[Node, int]:
 
 def _group(options: list[Node]) -> Node:
     """A group of options, its one-word options kept as one set of stems (tried at once)."""
-    single = [option[1][0][1] for option in options if len(option[1]) == 1 and option[1][0][0] == "w"]
+    single = [option for option in options if len(option[1]) == 1 and option[1][0][0] == "w"]
     if len(single) < 2:
         return ("alt", tuple(options))
-    others = [option for option in options if not (len(option[1]) == 1 and option[1][0][0] == "w")]
-    words_node: Node = ("seq", (("set", frozenset(single)),))
+    others = [option for option in options if option not in single]
+    words_node: Node = ("seq", (("set", frozenset(option[1][0][1] for option in single)),))
     return ("alt", (words_node, *others)) if others else words_node
 
 

@@ -30,15 +30,8 @@ if TYPE_CHECKING:  # reading safety.yaml needs PyYAML; answering from the cache 
     from mbcbot.schema import FileCheck
     from mbcbot.yamlfile import LineDict
 
-ROLES = (
-    "person",
-    "general",
-    "now",
-    "not_now",
-    "asks_of",
-    "negation",
-    "still_urgent",
-)  # the framing concepts every safety file defines
+# the framing concepts every safety file defines
+ROLES = ("person", "general", "now", "not_now", "asks_of", "negation", "still_urgent")
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 _PREFIX = re.compile(r"\w+\*")
 
@@ -56,10 +49,9 @@ def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     for clauses told of another time and asking nothing for oneself ("my uncle took a double dose last year")."""
     told = [hit for hit in found if hit.concept == "not_now"]
     if told:
-        clauses = [_clause_of(text, hit.start) for hit in told]
-        mine = [_clause_of(text, hit.start) for hit in found if hit.concept == "me"]
-        past = [clause for clause in clauses if clause not in mine]
-        found = [hit for hit in found if not any(start <= hit.start < end for start, end, _ in past) or _overlaps(hit, told)]
+        mine = {_clause_of(text, hit.start) for hit in found if hit.concept == "me"}
+        past = {_clause_of(text, hit.start) for hit in told} - mine
+        found = [hit for hit in found if _overlaps(hit, told) or not any(start <= hit.start < end for start, end, _ in past)]
     held = {hit.concept for hit in found}
     return next((rule for rule in safety.advice if any(_together(rule, combo, found, held) for combo in rule.when)), None)
 

@@ -1,8 +1,9 @@
 """Conversation state carried by the client: a small HMAC-signed, time-limited token of ids only.
 
-The token holds the session's pack id, slide number, turn count and the slide
-of the subject asked last, and when it was issued; never the person's words. Any worker holding the same secret
-can read it. A tampered, expired or foreign token reads as no token.
+The token holds the session's pack id, slide number, turn count, the slide of
+the subject asked last, the emergency rule answered last, and when it was
+issued; never the person's words. Any worker holding the same secret can read
+it. A tampered, expired or foreign token reads as no token.
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ class Dialogue:
                 if said == rest or not said:
                     continue
                 asked = self.matcher.query(said)
-                if uncovered and not self._names_something(asked):
+                if uncovered and not self._names_something(asked, said):
                     continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
                 answered, answered_after = self._answer(asked, session, uncovered)
                 if answered.kind == "answer":
@@ -181,9 +181,10 @@ class Dialogue:
         suggestions = self._titles() if intent in ("greeting", "help") else ()
         return self._simple(intent, intent, f"intent:{intent}", suggestions), session
 
-    def _names_something(self, query: Query) -> bool:
-        """Whether a query names something of its own: a slide's subject, or a word few slides hold (not only
-        "is that from the cancer?")."""
+    def _names_something(self, query: Query, said: str) -> bool:
+        """Whether a clause names a slide's subject, or a word few slides hold unless it asks of what came before."""
+        if self.rules.referring.match(said):  # "is that common?": only a slide's name ("is that in the liver?")
+            return not self.matcher.titled.isdisjoint(query.known)
         return _telling(query, query.known) or not self.matcher.subjects.isdisjoint(query.known)
 
     def _asked(self, said: str) -> str:
@@ -313,8 +314,5 @@ def _telling(query: Query, terms: tuple[str, ...]) -> bool:
 def _chosen(ranked: list[Candidate]) -> list[Candidate]:
     """The slides that answer: the best if it covers enough, with any near ties."""
     covering = [c for c in ranked if c.coverage >= MIN_COVERAGE]
-    if not covering:
-        return []
-    best = covering[0].score
-    tied = [c for c in covering if c.score >= TIE_RATIO * best]
+    tied = [c for c in covering if c.score >= TIE_RATIO * covering[0].score]
     return sorted(tied, key=lambda c: -c.coverage) if len(tied) > 1 else tied

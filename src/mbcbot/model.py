@@ -132,6 +132,7 @@ class Conversation(NamedTuple):
     trail_offs: re.Pattern[str]  # navigation words removed from its end ("the liver one again")
     asking: re.Pattern[str]  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
     joining: re.Pattern[str]  # a word joining two questions in one sentence ("where does it go and how ...")
+    referring: re.Pattern[str]  # a clause asking about what came before ("is that common?", "is it a big operation?")
     intents: Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, re.Pattern[str]]

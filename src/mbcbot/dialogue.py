@@ -312,7 +312,7 @@ def _telling(query: Query, terms: tuple[str, ...]) -> bool:
 
 
 def _chosen(ranked: list[Candidate]) -> list[Candidate]:
-    """The slides that answer: the best if it covers enough, with any near ties."""
+    """The slides that answer: the best if it covers enough, with any near ties, best score first (the slide
+    titled by the subject asked, "Bones", before the list of places that also names it)."""
     covering = [c for c in ranked if c.coverage >= MIN_COVERAGE]
-    tied = [c for c in covering if c.score >= TIE_RATIO * covering[0].score]
-    return sorted(tied, key=lambda c: -c.coverage) if len(tied) > 1 else tied
+    return [c for c in covering if c.score >= TIE_RATIO * covering[0].score]

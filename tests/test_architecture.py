@@ -36,6 +36,7 @@ LAYERS = {
     "knowledge": 5,
     "smalltalk": 5,
     "stamping": 5,
+    "navigation": 5,
     "dialogue": 6,
     "bot": 7,
     "transcripts": 8,

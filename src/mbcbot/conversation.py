@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mbcbot.errors import Problem
-from mbcbot.model import COMMANDS, INTENTS, Conversation, FrozenMap, Phrasebook
+from mbcbot.model import COMMAND_GROUPS, COMMANDS, INTENTS, Conversation, FrozenMap, Phrasebook
 from mbcbot.phrases import Node, parsed, phrasebook
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, stem, words
@@ -156,8 +156,10 @@ def _commands(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:
     table = check.mapping(data.get("commands", LineDict()), data.line_of("commands"), "'commands'")
     check.keys(table, "'commands'", set(COMMANDS))
     found = {name: _pattern(check, table.get(name), table.line_of(name)) for name in COMMANDS}
-    if "n" not in found["slide"].groupindex and "slide" in table:
-        check.problem(table.line_of("slide"), "command 'slide' needs a group (?P<n>...) for the slide number")
+    for name, groups in COMMAND_GROUPS.items():
+        for group in groups:
+            if group not in found[name].groupindex and name in table:
+                check.problem(table.line_of(name), f"command '{name}' needs a group (?P<{group}>...)")
     return found
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mbcbot.matching import MAX_TOGETHER, MIN_ASPECT_WEIGHT, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
+from mbcbot.navigation import Navigator
 from mbcbot.phrases import Hit
 from mbcbot.questions import question_clauses
 from mbcbot.replies import Voice, titles
@@ -27,6 +28,7 @@ class Dialogue:
         self.rules = knowledge.conversation
         self.matcher = matcher or Matcher(knowledge)
         self.voice = Voice(knowledge, emergency_number or self.rules.emergency_number)
+        self.navigator = Navigator(knowledge, self.voice, self.matcher)
         self.slides = knowledge.slides
         self._by_place = {(slide.pack, slide.number): slide for slide in self.slides}
         self._all_titles = tuple(slide.title for slide in self.slides)
@@ -36,20 +38,20 @@ class Dialogue:
         session = session._replace(turns=session.turns + 1)
         if len(message) > self.rules.max_message_chars:  # safety reads it all the same (a bounded part of a huge one)
             emergency = self.emergency(message)
-            too_long = self._simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars)
+            too_long = self.voice.simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars)
             return emergency or too_long, session
         text = normalised(message)
         flat = plain(text)
         if not flat:
             rule = "input:empty" if not text else "input:not-understood"
-            return self._simple("fallback", "empty" if not text else "not_understood", rule), session
+            return self.voice.simple("fallback", "empty" if not text else "not_understood", rule), session
         safety = self._safety(text, flat, session.alert)
         if safety is not None:
             return safety, session._replace(alert=safety.rule.partition(":")[2] if safety.kind == "emergency" else "")
         session = session._replace(alert="")
         rest = self._asked(flat)
         for said in dict.fromkeys((flat, rest)):
-            command = self._command(said, session) if said.isdigit() or self.rules.said_whole.fullmatch(said) else None
+            command = self.navigator.command(said, session) if said.isdigit() or self.rules.said_whole.fullmatch(said) else None
             handled = command or self._intent(intent_of(self.rules, said), session)
             if handled is not None:
                 return handled
@@ -77,7 +79,7 @@ class Dialogue:
         flat = plain(normalised(message[: self.rules.max_message_chars]))
         rest = self._asked(flat)
         query = self.matcher.query(rest)
-        ranked = self.matcher.ranked(query, self._current(session))
+        ranked = self.matcher.ranked(query, self.navigator.current(session))
         return {
             "read": rest,
             "corrections": [f"{a} -> {b}" for a, b in query.corrections],
@@ -96,9 +98,6 @@ class Dialogue:
             ],
             "min_coverage": MIN_COVERAGE,
         }
-
-    def _simple(self, kind: str, line: str, rule: str, suggestions: tuple[str, ...] = (), **values: object) -> Reply:
-        return Reply(kind=kind, text=self.voice.line(line, **values), rule=rule, suggestions=suggestions)
 
     def emergency(self, message: str) -> Reply | None:
         """The emergency reply when the message reports an emergency or a crisis (of any length), else None."""
@@ -145,41 +144,14 @@ class Dialogue:
             suggestions=tuple(s.title for s in related),
         )
 
-    def _command(self, rest: str, session: Session) -> tuple[Reply, Session] | None:
-        commands = self.rules.commands
-        current = self._current(session)
-        if commands["more"].fullmatch(rest):
-            if current is None:
-                return self._simple("help", "no_topic", "command:more"), session
-            return self._whole(current, "command:more"), session
-        if commands["next"].fullmatch(rest) or commands["previous"].fullmatch(rest):
-            step = 1 if commands["next"].fullmatch(rest) else -1
-            return self._step(current, step, session)
-        number = self._slide_number(rest)
-        if number is not None:
-            return self._goto(number, session)
-        if commands["topics"].fullmatch(rest):
-            return self._simple("help", "topics", "command:topics", self._titles()), session
-        if commands["restart"].fullmatch(rest):
-            text = self.voice.line("restart") + " " + self.voice.line("greeting")
-            return Reply(kind="greeting", text=text, rule="command:restart", suggestions=self._titles()), Session()
-        return None
-
-    def _slide_number(self, rest: str) -> int | None:
-        found = self.rules.commands["slide"].fullmatch(rest)
-        value = found.group("n") if found else (rest if rest.isdigit() and len(rest) <= 4 else None)
-        if value is None:
-            return None
-        return int(value) if value.isdigit() else self.rules.number_words.get(value)
-
     def _intent(self, intent: str | None, session: Session) -> tuple[Reply, Session] | None:
         """The reply to a small-talk intent, if any."""
         if intent is None:
             return None
         if intent == "sources":
             return self.voice.sources(), session
-        suggestions = self._titles() if intent in ("greeting", "help") else ()
-        return self._simple(intent, intent, f"intent:{intent}", suggestions), session
+        suggestions = self._all_titles if intent in ("greeting", "help") else ()
+        return self.voice.simple(intent, intent, f"intent:{intent}", suggestions), session
 
     def _names_something(self, query: Query, said: str) -> bool:
         """Whether a clause names a slide's subject, or a word few slides hold unless it asks of what came before."""
@@ -192,47 +164,10 @@ class Dialogue:
         rest = self.rules.lead_ins.sub("", said).strip() or said
         return self.rules.trail_offs.sub("", rest).strip() or rest
 
-    def _titles(self) -> tuple[str, ...]:
-        return self._all_titles
-
-    def _current(self, session: Session) -> Slide | None:
-        return self._by_place.get((session.pack, session.slide))
-
-    def _pack_slides(self, session: Session) -> tuple[Slide, ...]:
-        pack_id = session.pack or self.knowledge.packs[0].id
-        return self.knowledge.pack(pack_id).slides
-
-    def _whole(self, slide: Slide, rule: str) -> Reply:
-        return self.voice.quoting("answer", [(slide, (slide.text,))], [], rule, self._next_suggestions(slide))
-
-    def _step(self, current: Slide | None, step: int, session: Session) -> tuple[Reply, Session]:
-        slides = self._pack_slides(session)
-        number = (current.number if current else 0) + step
-        if number < 1:
-            return self._simple("help", "first_slide", "command:previous"), session
-        if number > len(slides):
-            return self._simple("help", "last_slide", "command:next", self._titles()), session
-        slide = slides[number - 1]
-        rule = "command:next" if step > 0 else "command:previous"
-        return self._whole(slide, rule), session._replace(pack=slide.pack, slide=slide.number, subject=0)
-
-    def _goto(self, number: int, session: Session) -> tuple[Reply, Session]:
-        slides = self._pack_slides(session)
-        if number < 0:  # counted from the end: "the last slide"
-            number += len(slides) + 1
-        if not 1 <= number <= len(slides):
-            return self._simple("help", "no_such_slide", "command:slide", number=number, count=len(slides)), session
-        slide = slides[number - 1]
-        return self._whole(slide, "command:slide"), session._replace(pack=slide.pack, slide=slide.number, subject=0)
-
-    def _next_suggestions(self, slide: Slide) -> tuple[str, ...]:
-        following = self._by_place.get((slide.pack, slide.number + 1))
-        return ("more", following.title) if following is not None else ("more",)
-
     def _answer(self, query: Query, session: Session, uncovered: tuple[str, ...] = ()) -> tuple[Reply, Session]:
         """The answer to `query`, naming any `uncovered` subjects the rest of the message asked about."""
         # a follow-up naming no subject is about the subject asked last, else the slide in hand
-        current = self._by_place.get((session.pack, session.subject)) or self._current(session)
+        current = self._by_place.get((session.pack, session.subject)) or self.navigator.current(session)
         ranked = self.matcher.ranked(query, current)
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
         if current is not None and self._stays(current, query, ranked, chosen):
@@ -279,7 +214,7 @@ class Dialogue:
             extra.append(self.voice.line("also_on", titles=names))
         if uncovered:
             extra.append(self.voice.line("fallback_part", topic="; ".join(uncovered)))
-        return self.voice.quoting("answer", blocks, extra, "match", self._next_suggestions(slides[0]))
+        return self.voice.quoting("answer", blocks, extra, "match", self.navigator.next_suggestions(slides[0]))
 
     def _clarify(self, chosen: list[Candidate]) -> Reply:
         slides = [c.slide for c in chosen[:MAX_OFFERED]]
@@ -295,7 +230,7 @@ class Dialogue:
     def _fallback(self, query: Query, ranked: list[Candidate]) -> Reply:
         if not (query.not_covered or query.known or query.unknown):
             if len({word for word in query.read if word.isalpha()}) > 1:  # "my mum", "what about it?": ask for more
-                return self._simple("clarify", "say_more", "clarify:say-more", self._titles())
+                return self.voice.simple("clarify", "say_more", "clarify:say-more", self._all_titles)
             lines = [self.voice.line("not_understood")]  # "hmm", "a a a", "{{7*7}}"
         elif query.not_covered:
             lines = [self.voice.line("fallback_topic", topic="; ".join(query.not_covered))]

@@ -167,29 +167,6 @@ def hits(book: Phrasebook, text: str) -> list[Hit]:
     return list(found.values())
 
 
-def whole_reading(book: Phrasebook, filler: frozenset[str], text: str) -> list[str] | None:
-    """The names of the phrases that, with filler words between them, read the whole of `text`, in order;
-    None when no reading covers every word (of several, one with a phrase, then the one whose phrases read the
-    most words, then with the fewest)."""
-    stems = [stem(word) for word in words(text)]
-    starting: dict[int, list[Hit]] = {}
-    for hit in hits(book, text):
-        starting.setdefault(hit.start, []).append(hit)
-    readings: list[tuple[int, list[str]] | None] = [None] * (len(stems) + 1)  # words read by phrases, names
-    readings[len(stems)] = (0, [])
-    for at in range(len(stems) - 1, -1, -1):  # from the end: the best reading of the words from `at` on
-        options = [
-            (hit.end + 1 - at + rest[0], [hit.concept, *rest[1]])
-            for hit in starting.get(at, ())
-            if (rest := readings[hit.end + 1]) is not None
-        ]
-        if stems[at] in filler and (rest := readings[at + 1]) is not None:
-            options.append(rest)
-        readings[at] = min(options, key=lambda read: (not read[1], -read[0], len(read[1]))) if options else None
-    found = readings[0]
-    return found[1] if found is not None else None
-
-
 def parsed(text: str) -> Node:
     """The phrase, parsed; ValueError saying what is wrong with it."""
     tokens = _TOKEN.findall(text.lower())

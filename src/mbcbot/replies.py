@@ -58,6 +58,10 @@ class Voice:
             found = self._plain_lines[name] = self.knowledge.conversation.lines[name].format_map(self._defaults)
         return found
 
+    def simple(self, kind: str, line: str, rule: str, suggestions: tuple[str, ...] = (), **values: object) -> Reply:
+        """A reply of one framing line."""
+        return Reply(kind=kind, text=self.line(line, **values), rule=rule, suggestions=suggestions)
+
     def source(self, slide: Slide) -> Source:
         """Where a slide's quotes come from."""
         pack = self.knowledge.pack(slide.pack)

@@ -1,0 +1,114 @@
+"""Moving through a pack's slides: more, next and back, a slide by number, an item of the list a slide gives
+("the last one on that list"), the slide before or after a named one, the topics, starting over."""
+
+from __future__ import annotations
+
+from mbcbot.matching import Matcher
+from mbcbot.model import Knowledge, Reply, Session, Slide
+from mbcbot.replies import Voice
+
+
+class Navigator:
+    """Answers the navigation commands of conversation.yaml; holds no per-conversation state itself."""
+
+    def __init__(self, knowledge: Knowledge, voice: Voice, matcher: Matcher) -> None:
+        self.knowledge = knowledge
+        self.rules = knowledge.conversation
+        self.voice = voice
+        self.matcher = matcher
+        self._by_place = {(slide.pack, slide.number): slide for slide in knowledge.slides}
+        self._titles = tuple(slide.title for slide in knowledge.slides)
+        self._lists = {(slide.pack, slide.number): listed(slide, knowledge.pack(slide.pack).slides) for slide in knowledge.slides}
+
+    def current(self, session: Session) -> Slide | None:
+        """The slide the conversation is on, if any."""
+        return self._by_place.get((session.pack, session.slide))
+
+    def command(self, rest: str, session: Session) -> tuple[Reply, Session] | None:
+        """The reply to a navigation command said whole (courtesy words removed), or None."""
+        commands = self.rules.commands
+        current = self.current(session)
+        if commands["more"].fullmatch(rest):
+            if current is None:
+                return self.voice.simple("help", "no_topic", "command:more"), session
+            return self.whole(current, "command:more"), session
+        if commands["next"].fullmatch(rest) or commands["previous"].fullmatch(rest):
+            step = 1 if commands["next"].fullmatch(rest) else -1
+            return self._step(current.number if current else 0, step, session)
+        number = self._slide_number(rest)
+        if number is not None:
+            return self._goto(number, session)
+        item = commands["listed"].fullmatch(rest)
+        if item is not None and current is not None and self._lists[(current.pack, current.number)]:
+            return self._listed(self._lists[(current.pack, current.number)], item.group("n"), session)
+        beside = commands["beside"].fullmatch(rest)
+        named = self.matcher.named(self.matcher.query(beside.group("name"))) if beside else []
+        if beside is not None and named:
+            step = 1 if beside.group("way") == "after" else -1
+            return self._step(named[0].number, step, session._replace(pack=named[0].pack), "command:beside")
+        if commands["topics"].fullmatch(rest):
+            return self.voice.simple("help", "topics", "command:topics", self._titles), session
+        if commands["restart"].fullmatch(rest):
+            text = self.voice.line("restart") + " " + self.voice.line("greeting")
+            return Reply(kind="greeting", text=text, rule="command:restart", suggestions=self._titles), Session()
+        return None
+
+    def whole(self, slide: Slide, rule: str) -> Reply:
+        """The whole slide, quoted."""
+        return self.voice.quoting("answer", [(slide, (slide.text,))], [], rule, self.next_suggestions(slide))
+
+    def next_suggestions(self, slide: Slide) -> tuple[str, ...]:
+        """What to offer after a slide: more of it, and the slide after it."""
+        following = self._by_place.get((slide.pack, slide.number + 1))
+        return ("more", following.title) if following is not None else ("more",)
+
+    def _slide_number(self, rest: str) -> int | None:
+        found = self.rules.commands["slide"].fullmatch(rest)
+        value = found.group("n") if found else (rest if rest.isdigit() and len(rest) <= 4 else None)
+        if value is None:
+            return None
+        return int(value) if value.isdigit() else self.rules.number_words.get(value)
+
+    def _pack_slides(self, session: Session) -> tuple[Slide, ...]:
+        return self.knowledge.pack(session.pack or self.knowledge.packs[0].id).slides
+
+    def _step(self, number: int, step: int, session: Session, rule: str = "") -> tuple[Reply, Session]:
+        slides = self._pack_slides(session)
+        number += step
+        if number < 1:
+            return self.voice.simple("help", "first_slide", "command:previous"), session
+        if number > len(slides):
+            return self.voice.simple("help", "last_slide", "command:next", self._titles), session
+        rule = rule or ("command:next" if step > 0 else "command:previous")
+        return self._shown(slides[number - 1], rule, session)
+
+    def _goto(self, number: int, session: Session) -> tuple[Reply, Session]:
+        slides = self._pack_slides(session)
+        if number < 0:  # counted from the end: "the last slide"
+            number += len(slides) + 1
+        if not 1 <= number <= len(slides):
+            return self.voice.simple("help", "no_such_slide", "command:slide", number=number, count=len(slides)), session
+        return self._shown(slides[number - 1], "command:slide", session)
+
+    def _listed(self, items: tuple[Slide, ...], word: str, session: Session) -> tuple[Reply, Session]:
+        number = self.rules.number_words.get(word, 0)
+        if not -len(items) <= number <= len(items) or number == 0:
+            return self.voice.simple("help", "topics", "command:topics", self._titles), session
+        return self._shown(items[number - 1 if number > 0 else number], "command:listed", session)
+
+    def _shown(self, slide: Slide, rule: str, session: Session) -> tuple[Reply, Session]:
+        return self.whole(slide, rule), session._replace(pack=slide.pack, slide=slide.number, subject=0)
+
+
+def listed(slide: Slide, slides: tuple[Slide, ...]) -> tuple[Slide, ...]:
+    """The slides a slide lists: those whose titles its sentence naming the most of them names, in that order
+    ("... the lymph nodes, bones, liver, lungs, and brain"); none when no sentence names two."""
+    best: list[tuple[int, Slide]] = []
+    for sentence in slide.sentences:
+        said = sentence.lower()
+        found = sorted(
+            (said.find(other.title.lower()), other) for other in slides if other is not slide and other.title.lower() in said
+        )
+        if len(found) > len(best):
+            best = found
+    return tuple(other for _, other in best) if len(best) >= 2 else ()

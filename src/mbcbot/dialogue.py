@@ -12,9 +12,9 @@ from mbcbot.navigation import Navigator
 from mbcbot.phrases import Hit
 from mbcbot.questions import question_clauses
 from mbcbot.replies import Voice, titles
-from mbcbot.safety import advice_rule, emergency_rule, hits
+from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
-from mbcbot.text import normalised, plain, words
+from mbcbot.text import normalised, plain, rewritten
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
 MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
@@ -109,9 +109,15 @@ class Dialogue:
         """The emergency rule the message reports, read as typed and then with its spelling corrected."""
         safety = self.knowledge.safety
         rule = emergency_rule(safety, text, found)  # clause breaks are read from the punctuation
-        corrected = " ".join([self.matcher.corrected(word) for word in words(flat)])
-        if rule is None and corrected != flat:
-            rule = emergency_rule(safety, corrected, hits(safety, corrected))
+        corrected = rewritten(text, self.matcher.corrected)  # punctuation kept: the clauses read as typed
+        if plain(corrected) == flat:
+            return rule
+        fixed = hits(safety, corrected)
+        if rule is None:
+            return emergency_rule(safety, corrected, fixed)
+        flags = {hit.concept for hit in found if hit.concept not in ROLES}
+        if flags <= {hit.concept for hit in fixed} and emergency_rule(safety, corrected, fixed) is None:
+            return None  # the same red flags, asked about once its spelling is mended ("one of the siggns of it")
         return rule
 
     def _safety(self, text: str, flat: str, alert: str = "") -> Reply | None:

@@ -53,7 +53,7 @@ class Speller:
 
     def _nearest(self, word: str) -> str:
         by_sound = self._by_sound.get(phonetic_key(word))
-        if by_sound and self._allowed(word, by_sound):
+        if by_sound and (by_sound not in self._guarded or len(word) > SHORT_WORD):  # "meen" sounds like "men"
             return by_sound
         from rapidfuzz import process  # imported on the first unknown word: most questions need none
         from rapidfuzz.distance import OSA
@@ -73,9 +73,12 @@ class Speller:
         return str(ranked[0][0])
 
     def _allowed(self, word: str, correction: str) -> bool:
-        """Whether `word` may be read as `correction`: a short word near a subject not covered is as likely
-        another real word ("bold bones" is not about going bald, "meen" is not about men)."""
-        return correction not in self._guarded or len(word) > SHORT_WORD
+        """Whether `word` may be read as `correction`: a short word one changed letter away from a subject not
+        covered is as likely another real word ("bold bones" is not about going bald); a doubled, dropped or
+        swapped-round letter is a slip ("bllood", "bolod" are blood)."""
+        if correction not in self._guarded or len(word) > SHORT_WORD:
+            return True
+        return len(word) != len(correction) or sorted(word) == sorted(correction)
 
 
 def _is_subsequence(short: str, long: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 STEMS_REMEMBERED = 1 << 17  # distinct words whose stem is kept; bounds memory on hostile input
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
@@ -13,6 +13,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")  # inside words: "li\u200bver"
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+_LETTERS = re.compile(r"[a-z]+")
 _WORD = re.compile(r"[a-z0-9]+\+?")
 _SENTENCE_END = re.compile(r"[.!?]([\"\u201d\u2019]?\s+)(?=[\"\u201c\u2018A-Z])")  # group 1: what lies between two
 _CLAUSE_END = re.compile(r"(?<=[.!?;:\n])(?!\d)\s*")  # after the mark that ends a sentence or clause (not "38.5")
@@ -38,6 +39,12 @@ def plain(text: str) -> str:
     """Normalised text in lower case, apostrophes dropped, anything else not a letter or digit made a space."""
     lowered = _APOSTROPHES.sub("", text.lower())
     return _NOT_WORD.sub(" ", lowered).strip()
+
+
+def rewritten(text: str, change: Callable[[str], str]) -> str:
+    """The text in lower case, apostrophes dropped, each run of letters replaced by `change` of it; punctuation
+    and spaces kept, so clause breaks still read ("siggns, ok" -> "signs, ok")."""
+    return _LETTERS.sub(lambda found: change(found.group()), _APOSTROPHES.sub("", text.lower()))
 
 
 def words(text: str) -> list[str]:

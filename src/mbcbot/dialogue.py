@@ -109,16 +109,23 @@ class Dialogue:
         """The emergency rule the message reports, read as typed and then with its spelling corrected."""
         safety = self.knowledge.safety
         rule = emergency_rule(safety, text, found)  # clause breaks are read from the punctuation
-        corrected = rewritten(text, self.matcher.corrected)  # punctuation kept: the clauses read as typed
-        if plain(corrected) == flat:
-            return rule
-        fixed = hits(safety, corrected)
         if rule is None:
-            return emergency_rule(safety, corrected, fixed)
+            corrected = rewritten(text, self.matcher.corrected)  # punctuation kept: the clauses read as typed
+            return emergency_rule(safety, corrected, hits(safety, corrected)) if plain(corrected) != flat else None
+        mended = rewritten(text, self._slip_mended)
+        if plain(mended) == flat:
+            return rule
+        fixed = hits(safety, mended)
         flags = {hit.concept for hit in found if hit.concept not in ROLES}
-        if flags <= {hit.concept for hit in fixed} and emergency_rule(safety, corrected, fixed) is None:
-            return None  # the same red flags, asked about once its spelling is mended ("one of the siggns of it")
+        if flags <= {hit.concept for hit in fixed} and emergency_rule(safety, mended, fixed) is None:
+            return None  # the same red flags, asked about once a slip is mended ("one of the siggns of it")
         return rule
+
+    def _slip_mended(self, word: str) -> str:
+        """The word with a doubled, dropped or swapped-round letter mended; a changed letter may be another
+        real word the vocabulary lacks ("wound" is not "would")."""
+        fixed = self.matcher.corrected(word)
+        return fixed if len(fixed) != len(word) or sorted(fixed) == sorted(word) else word
 
     def _safety(self, text: str, flat: str, alert: str = "") -> Reply | None:
         found = hits(self.knowledge.safety, text)

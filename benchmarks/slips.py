@@ -20,7 +20,7 @@ from mbcbot.bot import Bot
 from mbcbot.model import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from questionset import cases_in  # noqa: E402
+from questionset import cases_in
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "questions"
 SLIPS_PER_MESSAGE = 2

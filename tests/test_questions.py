@@ -57,6 +57,7 @@ FLOORS = {
     "blind-2026-12-04v1.yaml": 0.95,
     "blind-2026-12-04w1.yaml": 0.96,
     "blind-2026-12-04x2.yaml": 0.98,
+    "blind-2026-12-04x1.yaml": 0.97,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -93,6 +94,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04u1.yaml": 3,
     "blind-2026-12-04v1.yaml": 3,
     "blind-2026-12-04w1.yaml": 3,
+    "blind-2026-12-04x1.yaml": 2,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

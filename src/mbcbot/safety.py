@@ -115,8 +115,10 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
     Words of a crisis are taken as said of oneself unless a question word asks about them ("life isn't worth
     living with mets" is not a question about mets).
     """
-    if any(hit.concept == "now" for hit in hits):
-        return True
+    nows = [hit for hit in hits if hit.concept == "now"]
+    told = [hit for hit in hits if hit.concept == "not_now"]
+    if any(not any(now.end < other.start and other.end < flag.start for other in told) for now in nows):
+        return True  # "now" tells of the flag, unless another time stands between ("what do I do if I ever get ...")
     clause = _clause_of(text, flag.start)
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
     if any(hit.concept == "not_now" for hit in in_clause):

@@ -14,7 +14,7 @@ from mbcbot.questions import question_clauses
 from mbcbot.replies import Voice, titles
 from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
-from mbcbot.text import normalised, plain, rewritten
+from mbcbot.text import normalised, plain, rewritten, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
 MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
@@ -110,8 +110,11 @@ class Dialogue:
         safety = self.knowledge.safety
         rule = emergency_rule(safety, text, found)  # clause breaks are read from the punctuation
         if rule is None:
+            said = words(flat)
+            if [self.matcher.corrected(word) for word in said] == said:  # nothing to mend: most messages
+                return None
             corrected = rewritten(text, self.matcher.corrected)  # punctuation kept: the clauses read as typed
-            return emergency_rule(safety, corrected, hits(safety, corrected)) if plain(corrected) != flat else None
+            return emergency_rule(safety, corrected, hits(safety, corrected))
         mended = rewritten(text, self._slip_mended)
         if plain(mended) == flat:
             return rule

@@ -14,6 +14,7 @@ from mbcbot.questions import question_clauses
 from mbcbot.replies import Voice, titles
 from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
+from mbcbot.spelling import is_slip
 from mbcbot.text import normalised, plain, rewritten, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
@@ -30,8 +31,6 @@ class Dialogue:
         self.voice = Voice(knowledge, emergency_number or self.rules.emergency_number)
         self.navigator = Navigator(knowledge, self.voice, self.matcher)
         self.slides = knowledge.slides
-        self._by_place = {(slide.pack, slide.number): slide for slide in self.slides}
-        self._all_titles = tuple(slide.title for slide in self.slides)
 
     def reply(self, message: str, session: Session) -> tuple[Reply, Session]:
         """The reply to `message` and the session after it."""
@@ -125,10 +124,9 @@ class Dialogue:
         return rule
 
     def _slip_mended(self, word: str) -> str:
-        """The word with a doubled, dropped or swapped-round letter mended; a changed letter may be another
-        real word the vocabulary lacks ("wound" is not "would")."""
+        """The word with a slip mended, else as typed."""
         fixed = self.matcher.corrected(word)
-        return fixed if len(fixed) != len(word) or sorted(fixed) == sorted(word) else word
+        return fixed if is_slip(word, fixed) else word
 
     def _safety(self, text: str, flat: str, alert: str = "") -> Reply | None:
         found = hits(self.knowledge.safety, text)
@@ -166,7 +164,7 @@ class Dialogue:
             return None
         if intent == "sources":
             return self.voice.sources(), session
-        suggestions = self._all_titles if intent in ("greeting", "help") else ()
+        suggestions = self.navigator.titles if intent in ("greeting", "help") else ()
         return self.voice.simple(intent, intent, f"intent:{intent}", suggestions), session
 
     def _names_something(self, query: Query, said: str) -> bool:
@@ -183,7 +181,7 @@ class Dialogue:
     def _answer(self, query: Query, session: Session, uncovered: tuple[str, ...] = ()) -> tuple[Reply, Session]:
         """The answer to `query`, naming any `uncovered` subjects the rest of the message asked about."""
         # a follow-up naming no subject is about the subject asked last, else the slide in hand
-        current = self._by_place.get((session.pack, session.subject)) or self.navigator.current(session)
+        current = self.navigator.slide_at(session.pack, session.subject) or self.navigator.current(session)
         ranked = self.matcher.ranked(query, current)
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
         if current is not None and self._stays(current, query, ranked, chosen):
@@ -246,7 +244,7 @@ class Dialogue:
     def _fallback(self, query: Query, ranked: list[Candidate]) -> Reply:
         if not (query.not_covered or query.known or query.unknown):
             if len({word for word in query.read if word.isalpha()}) > 1:  # "my mum", "what about it?": ask for more
-                return self.voice.simple("clarify", "say_more", "clarify:say-more", self._all_titles)
+                return self.voice.simple("clarify", "say_more", "clarify:say-more", self.navigator.titles)
             lines = [self.voice.line("not_understood")]  # "hmm", "a a a", "{{7*7}}"
         elif query.not_covered:
             lines = [self.voice.line("fallback_topic", topic="; ".join(query.not_covered))]

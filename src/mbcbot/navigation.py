@@ -17,12 +17,16 @@ class Navigator:
         self.voice = voice
         self.matcher = matcher
         self._by_place = {(slide.pack, slide.number): slide for slide in knowledge.slides}
-        self._titles = tuple(slide.title for slide in knowledge.slides)
+        self.titles = tuple(slide.title for slide in knowledge.slides)  # every slide's title, in order
         self._lists = {(slide.pack, slide.number): listed(slide, knowledge.pack(slide.pack).slides) for slide in knowledge.slides}
+
+    def slide_at(self, pack: str, number: int) -> Slide | None:
+        """The slide of that pack and number, if any."""
+        return self._by_place.get((pack, number))
 
     def current(self, session: Session) -> Slide | None:
         """The slide the conversation is on, if any."""
-        return self._by_place.get((session.pack, session.slide))
+        return self.slide_at(session.pack, session.slide)
 
     def command(self, rest: str, session: Session) -> tuple[Reply, Session] | None:
         """The reply to a navigation command said whole (courtesy words removed), or None."""
@@ -47,10 +51,10 @@ class Navigator:
             step = 1 if beside.group("way") == "after" else -1
             return self._step(named[0].number, step, session._replace(pack=named[0].pack), "command:beside")
         if commands["topics"].fullmatch(rest):
-            return self.voice.simple("help", "topics", "command:topics", self._titles), session
+            return self.voice.simple("help", "topics", "command:topics", self.titles), session
         if commands["restart"].fullmatch(rest):
             text = self.voice.line("restart") + " " + self.voice.line("greeting")
-            return Reply(kind="greeting", text=text, rule="command:restart", suggestions=self._titles), Session()
+            return Reply(kind="greeting", text=text, rule="command:restart", suggestions=self.titles), Session()
         return None
 
     def whole(self, slide: Slide, rule: str) -> Reply:
@@ -78,7 +82,7 @@ class Navigator:
         if number < 1:
             return self.voice.simple("help", "first_slide", "command:previous"), session
         if number > len(slides):
-            return self.voice.simple("help", "last_slide", "command:next", self._titles), session
+            return self.voice.simple("help", "last_slide", "command:next", self.titles), session
         rule = rule or ("command:next" if step > 0 else "command:previous")
         return self._shown(slides[number - 1], rule, session)
 
@@ -93,7 +97,7 @@ class Navigator:
     def _listed(self, items: tuple[Slide, ...], word: str, session: Session) -> tuple[Reply, Session]:
         number = self.rules.number_words.get(word, 0)
         if not -len(items) <= number <= len(items) or number == 0:
-            return self.voice.simple("help", "topics", "command:topics", self._titles), session
+            return self.voice.simple("help", "topics", "command:topics", self.titles), session
         return self._shown(items[number - 1 if number > 0 else number], "command:listed", session)
 
     def _shown(self, slide: Slide, rule: str, session: Session) -> tuple[Reply, Session]:

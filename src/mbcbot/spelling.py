@@ -76,9 +76,13 @@ class Speller:
         """Whether `word` may be read as `correction`: a short word one changed letter away from a subject not
         covered is as likely another real word ("bold bones" is not about going bald); a doubled, dropped or
         swapped-round letter is a slip ("bllood", "bolod" are blood)."""
-        if correction not in self._guarded or len(word) > SHORT_WORD:
-            return True
-        return len(word) != len(correction) or sorted(word) == sorted(correction)
+        return correction not in self._guarded or len(word) > SHORT_WORD or is_slip(word, correction)
+
+
+def is_slip(word: str, correction: str) -> bool:
+    """Whether `correction` mends a slip of `word` (a doubled, dropped or swapped-round letter), not a changed
+    letter that may make another real word ("bllood" is blood; "wound" is not "would")."""
+    return len(word) != len(correction) or sorted(word) == sorted(correction)
 
 
 def _is_subsequence(short: str, long: str) -> bool:

@@ -324,6 +324,12 @@ def test_two_joined_questions_about_an_uncovered_subject_are_not_answered_apart(
     assert reply.kind == "fallback"
 
 
+def test_a_question_joined_to_a_question_about_an_uncovered_subject_is_answered_and_the_rest_named(bot: Bot) -> None:
+    reply, _ = bot.reply("is pain relief part of treatment or is that just at the end")
+    assert (reply.kind, reply.slides) == ("answer", (8,))
+    assert "(Palliative, hospice and end-of-life care)" in reply.text
+
+
 @pytest.mark.parametrize("word", ["bold", "swears", "ball", "meen"])
 def test_spelling_does_not_read_a_short_word_as_a_subject_not_covered(bot: Bot, word: str) -> None:
     reply, _ = bot.reply(f"{word} bones")

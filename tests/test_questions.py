@@ -58,6 +58,7 @@ FLOORS = {
     "blind-2026-12-04w1.yaml": 0.96,
     "blind-2026-12-04x2.yaml": 0.98,
     "blind-2026-12-04x1.yaml": 0.97,
+    "blind-2026-12-04y1.yaml": 0.99,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -95,6 +96,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04v1.yaml": 3,
     "blind-2026-12-04w1.yaml": 3,
     "blind-2026-12-04x1.yaml": 2,
+    "blind-2026-12-04y1.yaml": 1,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -61,7 +61,8 @@ class Dialogue:
         reply, after = self._answer(query, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = query.not_covered  # and the part about an uncovered subject is named
-            for clause in question_clauses(text, self.rules, only_asked=bool(uncovered)):
+            names_uncovered = (lambda said: bool(self.matcher.query(said).not_covered)) if uncovered else None
+            for clause in question_clauses(text, self.rules, names_uncovered):
                 said = self._asked(clause)
                 if said == rest or not said:
                     continue

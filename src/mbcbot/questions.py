@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mbcbot.model import Conversation
 from mbcbot.text import clauses, plain
 
 
-def question_clauses(text: str, rules: Conversation, only_asked: bool) -> list[str]:
+def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], bool] | None = None) -> list[str]:
     """The sentences and comma clauses of a message, then the halves of a clause that joins a question to something
-    else, in plain form: those that ask (end with '?' or read as `asking` says) first, each group last first; with
-    `only_asked` (the message names an uncovered subject), only the clauses that ask."""
+    else, in plain form: those that ask (end with '?' or read as `asking` says) first, each group last first. When
+    the message names an uncovered subject (`uncovered` tells whether a clause does), only the clauses that ask."""
     sentences, finer = clauses(text), clauses(text, commas=True)
-    # of a message about an uncovered subject, only a question joined to a story ("her back is worse at night and
-    # dad wants to know ..."), not one joined to another question ("what is sepsis and why ...")
-    halves = [half for part in finer for half in joined_questions(part, rules, after_a_question=not only_asked)]
+    # of a message about an uncovered subject, a question joined to a story ("her back is worse at night and dad
+    # wants to know ..."), or to a question after it ("is pain relief part of treatment or is that only at the
+    # end"), not a question that follows one about the uncovered subject ("what is sepsis and why ...")
+    only_asked = uncovered is not None
+    separable = (lambda first: not uncovered(first)) if uncovered is not None else None
+    halves = [half for part in finer for half in joined_questions(part, rules, separable)]
     wholes = list(dict.fromkeys([*sentences, *finer]))
     if len(wholes) + len(halves) < 2:
         return []
@@ -25,10 +30,10 @@ def question_clauses(text: str, rules: Conversation, only_asked: bool) -> list[s
     return [plain(part) for part in found if plain(part)]
 
 
-def joined_questions(part: str, rules: Conversation, after_a_question: bool = True) -> list[str]:
+def joined_questions(part: str, rules: Conversation, separable: Callable[[str], bool] | None = None) -> list[str]:
     """The two halves of a clause that joins a question to a story ("her back is worse at night and dad wants to
-    know what happens in the bones") or, `after_a_question`, to another question ("where does it spread to and how
-    do they treat it?"); none when it joins no question."""
+    know what happens in the bones") or to another question ("where does it spread to and how do they treat it?"),
+    that one if `separable` allows the first question to stand apart; none when it joins no question."""
     said = plain(part)
     for join in rules.joining.finditer(said):
         first, second = said[: join.start()].strip(), said[join.end() :].strip()
@@ -36,6 +41,6 @@ def joined_questions(part: str, rules: Conversation, after_a_question: bool = Tr
             continue
         if not rules.asking.search(first):
             return [first, second]
-        if after_a_question and rules.asking.match(second):
+        if (separable is None or separable(first)) and rules.asking.match(second):
             return [first, second]
     return []

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # reading safety.yaml needs PyYAML; answering from the cache 
 
 # the framing concepts every safety file defines
 ROLES = ("person", "general", "now", "not_now", "asks_of", "negation", "still_urgent")
+FRAMING_REACH = 2  # words after another time ("if she ever has a fit") that it still sets at that time
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 _PREFIX = re.compile(r"\w+\*")
 
@@ -115,14 +116,16 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
     Words of a crisis are taken as said of oneself unless a question word asks about them ("life isn't worth
     living with mets" is not a question about mets).
     """
-    nows = [hit for hit in hits if hit.concept == "now"]
     told = [hit for hit in hits if hit.concept == "not_now"]
-    if any(not any(now.end < other.start and other.end < flag.start for other in told) for now in nows):
-        return True  # "now" tells of the flag, unless another time stands between ("what do I do if I ever get ...")
     clause = _clause_of(text, flag.start)
+    sentence = _clause_of(text, flag.start, commas=False)
+    # "if mum ever has a fit, what do I do?": another time just before the flag sets it at that time
+    framed = any(clause[0] <= hit.start < flag.start <= hit.end + FRAMING_REACH for hit in told)
+    if any(_tells(now, flag, told, clause[1] if framed else None) for now in hits if now.concept == "now"):
+        return True
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
-    if any(hit.concept == "not_now" for hit in in_clause):
-        return False
+    if any(hit.concept == "not_now" for hit in in_clause) or any(hit.start == sentence[0] for hit in told):
+        return False  # told of another time, in its clause or opening its sentence ("Years ago, long before ...")
     framing = {hit.end: hit for hit in in_clause if hit.concept in ("person", "general") and hit.end < flag.start}
     for at in range(flag.start - 1, clause[0] - 1, -1):
         hit = framing.get(at)
@@ -141,10 +144,19 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
     return not (asked or clause[2])  # "chest pain lung mets", "... like headaches or seizures?": asked, told by no one
 
 
-def _clause_of(text: str, position: int) -> tuple[int, int, bool]:
-    """The word positions (start, end not included) of the clause holding word `position`, and whether it asks."""
+def _tells(now: Hit, flag: Hit, told: list[Hit], framed_until: int | None) -> bool:
+    """Whether a "now" tells of the flag: no other time stands between them, and a "now" in a later clause
+    does not tell of a flag its own clause sets at another time (`framed_until`: that clause's end)."""
+    if now.end < flag.start:
+        return not any(now.end < other.start and other.end < flag.start for other in told)
+    return framed_until is None or now.start < framed_until
+
+
+def _clause_of(text: str, position: int, commas: bool = True) -> tuple[int, int, bool]:
+    """The word positions (start, end not included) of the clause (or, without `commas`, the sentence) holding
+    word `position`, and whether it asks."""
     start = 0
-    for part in clauses(text, commas=True):
+    for part in clauses(text, commas=commas):
         count = len(words(part))
         if start <= position < start + count:
             return start, start + count, part.rstrip().endswith("?")

@@ -102,6 +102,7 @@ class Rule(NamedTuple):
     when: tuple[tuple[str, ...], ...] = ()
     always: bool = False  # a hit counts however it is framed
     within: int = 0  # when set, a combination's concepts stand within this many words of one another
+    flags: frozenset[str] = frozenset()  # the concepts its combinations open with: none held, it cannot fire
 
 
 # Named phrases as phrases.py files them (see phrases.Phrasebook): first word -> ({second word: openings}, openings)

@@ -16,6 +16,7 @@ optional word, `word*` for any word that begins so, `_` for any one word, and
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,9 +40,9 @@ _PREFIX = re.compile(r"\w+\*")
 
 def emergency_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     """The emergency rule (a crisis rule first) that `text`, whose concept phrases are `found`, reports."""
-    live = [hit for hit in found if hit.concept in ROLES or not _negated(hit, found)]
+    live = _not_negated(found)
     held = {hit.concept for hit in live}
-    fired = [rule for rule in safety.emergency if any(c[0] in held for c in rule.when) and _fires(rule, live, held, text)]
+    fired = [rule for rule in safety.emergency if not held.isdisjoint(rule.flags) and _fires(rule, live, held, text)]
     return next((rule for rule in fired if rule.crisis), fired[0]) if fired else None
 
 
@@ -54,7 +55,8 @@ def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
         past = {_clause_of(text, hit.start) for hit in told} - mine
         found = [hit for hit in found if _overlaps(hit, told) or not any(start <= hit.start < end for start, end, _ in past)]
     held = {hit.concept for hit in found}
-    return next((rule for rule in safety.advice if any(_together(rule, combo, found, held) for combo in rule.when)), None)
+    advised = (rule for rule in safety.advice if not held.isdisjoint(rule.flags))
+    return next((rule for rule in advised if any(_together(rule, combo, found, held) for combo in rule.when)), None)
 
 
 def _overlaps(hit: Hit, others: list[Hit]) -> bool:
@@ -101,13 +103,18 @@ def _fires(rule: Rule, live: list[Hit], held: set[str], text: str) -> bool:
     return False
 
 
-def _negated(hit: Hit, hits: list[Hit]) -> bool:
-    """Whether a "no", "not" or "without" stands just before the hit, with no other concept between."""
-    before = [other for other in hits if other.end < hit.start and hit.start - other.end <= NEGATION_REACH]
-    if not before:
-        return False
-    nearest = max(before, key=lambda other: (other.end, other.start))
-    return nearest.concept == "negation"
+def _not_negated(found: list[Hit]) -> list[Hit]:
+    """The hits but the red flags with a "no", "not" or "without" just before them and no other concept between."""
+    by_end = sorted(found, key=lambda hit: (hit.end, hit.start))
+    ends = [hit.end for hit in by_end]
+    live = []
+    for hit in found:
+        at = bisect_left(ends, hit.start) - 1  # the nearest phrase that ends before this one starts
+        nearest = by_end[at] if at >= 0 else None
+        negated = nearest is not None and nearest.concept == "negation" and hit.start - nearest.end <= NEGATION_REACH
+        if hit.concept in ROLES or not negated:
+            live.append(hit)
+    return live
 
 
 def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bool:
@@ -247,7 +254,7 @@ def _rules(check: FileCheck, data: LineDict, group: str, concepts: Mapping[str, 
         when = _combinations(check, entry, rule_id, concepts)
         for key in ("reports", "mentions"):
             check.texts(entry, key, f"rule '{rule_id}'")
-        rules.append(Rule(rule_id, flags["crisis"], when, flags["always"], within))
+        rules.append(Rule(rule_id, flags["crisis"], when, flags["always"], within, frozenset(c[0] for c in when)))
     return rules
 
 

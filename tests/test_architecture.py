@@ -28,6 +28,7 @@ LAYERS = {
     "questions": 2,
     "safety": 4,
     "slideindex": 3,
+    "queries": 3,
     "schema": 3,
     "conversation": 4,
     "lexicon": 4,

@@ -6,10 +6,11 @@ safety (emergency, then personal advice) -> commands and small talk
 
 from __future__ import annotations
 
-from mbcbot.matching import MAX_TOGETHER, MIN_ASPECT_WEIGHT, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher, Query
+from mbcbot.matching import MAX_TOGETHER, MIN_ASPECT_WEIGHT, MIN_COVERAGE, TIE_RATIO, Candidate, Matcher
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
 from mbcbot.navigation import Navigator
 from mbcbot.phrases import Hit
+from mbcbot.queries import Query
 from mbcbot.questions import question_clauses
 from mbcbot.replies import Voice, titles
 from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits

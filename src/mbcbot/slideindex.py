@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from mbcbot.model import Slide
-from mbcbot.text import Reader, stems
+from mbcbot.text import Reader, holds, stems
 
 MAX_SENTENCES = 3  # at most this many sentences of one slide; "more" shows the rest
 
@@ -50,19 +50,6 @@ def detailed(slide: Slide, forms: Mapping[str, str], stop: frozenset[str], becau
     contents = (itertools.filterfalse(stop.__contains__, seq) for seq in sentence_stems)
     bigrams = frozenset(itertools.chain.from_iterable(map(itertools.pairwise, contents)))
     return SlideDetail(sentence_terms, bigrams, reasons)
-
-
-def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    """Whether the words of `phrase` stand together in `sequence`."""
-    size, first, start = len(phrase), phrase[0], 0
-    while True:  # only where its first word stands
-        try:
-            start = sequence.index(first, start)
-        except ValueError:
-            return False
-        if tuple(sequence[start : start + size]) == phrase:
-            return True
-        start += 1
 
 
 def pair(first: str, second: str) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 STEMS_REMEMBERED = 1 << 17  # distinct words whose stem is kept; bounds memory on hostile input
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
@@ -159,3 +159,16 @@ def phonetic_key(word: str) -> str:
     if len(key) > 3 and key.endswith("er"):  # said without the r ("liva", "canca")
         key = key[:-2] + "a"
     return key[:-1] if len(key) > 3 and key.endswith("e") else key
+
+
+def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    """Whether the words of `phrase` stand together in `sequence`."""
+    size, first, start = len(phrase), phrase[0], 0
+    while True:  # only where its first word stands
+        try:
+            start = sequence.index(first, start)
+        except ValueError:
+            return False
+        if tuple(sequence[start : start + size]) == phrase:
+            return True
+        start += 1

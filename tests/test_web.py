@@ -92,6 +92,14 @@ def test_any_worker_with_the_secret_continues_a_conversation(bot: Bot) -> None:
     with client_for(bot) as one, client_for(bot) as two:
         state = chat(one, "bones")["state"]
         assert chat(two, "more", str(state))["reply"]["slides"] == [4]  # type: ignore[index]
+        state = chat(two, "more", str(state))["state"]
+        assert chat(one, "more", str(state))["reply"]["slides"] == [5]  # type: ignore[index]  # whole slide shown: next
+
+
+def test_a_token_carries_whether_the_slide_was_shown_whole(bot: Bot) -> None:
+    codec = StateCodec(SECRET, 60)
+    shown = Session("metastatic-breast-cancer", 5, 2, whole=True)
+    assert codec.session(codec.token(shown, 1000.0), 1010.0) == shown
 
 
 def test_a_long_message_is_a_422_with_a_clear_error(client: TestClient) -> None:

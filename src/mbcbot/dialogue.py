@@ -35,7 +35,7 @@ class Dialogue:
 
     def reply(self, message: str, session: Session) -> tuple[Reply, Session]:
         """The reply to `message` and the session after it."""
-        session = session._replace(turns=session.turns + 1)
+        shown_whole, session = session.whole, session._replace(turns=session.turns + 1, whole=False)
         if len(message) > self.rules.max_message_chars:  # safety reads it all the same (a bounded part of a huge one)
             emergency = self.emergency(message)
             too_long = self.voice.simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars)
@@ -51,7 +51,8 @@ class Dialogue:
         session = session._replace(alert="")
         rest = self._asked(flat)
         for said in dict.fromkeys((flat, rest)):
-            command = self.navigator.command(said, session) if said.isdigit() or self.rules.said_whole.fullmatch(said) else None
+            commanded = said.isdigit() or self.rules.said_whole.fullmatch(said)
+            command = self.navigator.command(said, session._replace(whole=shown_whole)) if commanded else None
             handled = command or self._intent(intent_of(self.rules, said), session)
             if handled is not None:
                 return handled

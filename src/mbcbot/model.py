@@ -225,3 +225,4 @@ class Session(NamedTuple):
     turns: int = 0
     subject: int = 0  # the slide whose subject the last question named ("can it spread to the brain?": Brain), or 0
     alert: str = ""  # the emergency rule the last reply answered ("fever-after-treatment"), or "": a rule id only
+    whole: bool = False  # the last reply showed the slide in hand whole: "more" goes on to the next

@@ -35,7 +35,9 @@ class Navigator:
         if commands["more"].fullmatch(rest):
             if current is None:
                 return self.voice.simple("help", "no_topic", "command:more"), session
-            return self.whole(current, "command:more"), session
+            if session.whole:  # "keep going" after the whole slide: the next one
+                return self._step(current.number, 1, session, "command:more")
+            return self.whole(current, "command:more"), session._replace(whole=True)
         if commands["next"].fullmatch(rest) or commands["previous"].fullmatch(rest):
             step = 1 if commands["next"].fullmatch(rest) else -1
             return self._step(current.number if current else 0, step, session)
@@ -79,11 +81,11 @@ class Navigator:
     def _step(self, number: int, step: int, session: Session, rule: str = "") -> tuple[Reply, Session]:
         slides = self._pack_slides(session)
         number += step
-        if number < 1:
-            return self.voice.simple("help", "first_slide", "command:previous"), session
-        if number > len(slides):
-            return self.voice.simple("help", "last_slide", "command:next", self.titles), session
         rule = rule or ("command:next" if step > 0 else "command:previous")
+        if number < 1:
+            return self.voice.simple("help", "first_slide", rule), session
+        if number > len(slides):
+            return self.voice.simple("help", "last_slide", rule, self.titles), session
         return self._shown(slides[number - 1], rule, session)
 
     def _goto(self, number: int, session: Session) -> tuple[Reply, Session]:
@@ -101,7 +103,7 @@ class Navigator:
         return self._shown(items[number - 1 if number > 0 else number], "command:listed", session)
 
     def _shown(self, slide: Slide, rule: str, session: Session) -> tuple[Reply, Session]:
-        return self.whole(slide, rule), session._replace(pack=slide.pack, slide=slide.number, subject=0)
+        return self.whole(slide, rule), session._replace(pack=slide.pack, slide=slide.number, subject=0, whole=True)
 
 
 def listed(slide: Slide, slides: tuple[Slide, ...]) -> tuple[Slide, ...]:

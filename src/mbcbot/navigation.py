@@ -18,7 +18,6 @@ class Navigator:
         self.matcher = matcher
         self._by_place = {(slide.pack, slide.number): slide for slide in knowledge.slides}
         self.titles = tuple(slide.title for slide in knowledge.slides)  # every slide's title, in order
-        self._lists = {(slide.pack, slide.number): listed(slide, knowledge.pack(slide.pack).slides) for slide in knowledge.slides}
 
     def slide_at(self, pack: str, number: int) -> Slide | None:
         """The slide of that pack and number, if any."""
@@ -45,8 +44,9 @@ class Navigator:
         if number is not None:
             return self._goto(number, session)
         item = commands["listed"].fullmatch(rest)
-        if item is not None and current is not None and self._lists[(current.pack, current.number)]:
-            return self._listed(self._lists[(current.pack, current.number)], item.group("n"), session)
+        items = listed(current, self.knowledge.pack(current.pack).slides) if item is not None and current is not None else ()
+        if item is not None and items:  # read when asked: a slide is read against every title of its pack
+            return self._listed(items, item.group("n"), session)
         beside = commands["beside"].fullmatch(rest)
         named = self.matcher.named(self.matcher.query(beside.group("name"))) if beside else []
         if beside is not None and named:

@@ -125,14 +125,15 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
     """
     told = [hit for hit in hits if hit.concept == "not_now"]
     clause = _clause_of(text, flag.start)
-    sentence = _clause_of(text, flag.start, commas=False)
     # "if mum ever has a fit, what do I do?": another time just before the flag sets it at that time
     framed = any(clause[0] <= hit.start < flag.start <= hit.end + FRAMING_REACH for hit in told)
     if any(_tells(now, flag, told, clause[1] if framed else None) for now in hits if now.concept == "now"):
         return True
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
-    if any(hit.concept == "not_now" for hit in in_clause) or any(hit.start == sentence[0] for hit in told):
-        return False  # told of another time, in its clause or opening its sentence ("Years ago, long before ...")
+    if any(hit.concept == "not_now" for hit in in_clause):
+        return False  # told of another time
+    if told and any(hit.start == _clause_of(text, flag.start, commas=False)[0] for hit in told):
+        return False  # another time opens its sentence ("Years ago, long before any of this, ...")
     framing = {hit.end: hit for hit in in_clause if hit.concept in ("person", "general") and hit.end < flag.start}
     for at in range(flag.start - 1, clause[0] - 1, -1):
         hit = framing.get(at)

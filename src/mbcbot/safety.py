@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # reading safety.yaml needs PyYAML; answering from the cache 
     from mbcbot.yamlfile import LineDict
 
 # the framing concepts every safety file defines
-ROLES = ("person", "general", "now", "not_now", "asks_of", "negation", "still_urgent")
+ROLES = ("person", "general", "now", "not_now", "over", "asks_of", "negation", "still_urgent")
 FRAMING_REACH = 2  # words after another time ("if she ever has a fit") that it still sets at that time
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 _PREFIX = re.compile(r"\w+\*")
@@ -132,8 +132,13 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
     if any(hit.concept == "not_now" for hit in in_clause):
         return False  # told of another time
-    if told and any(hit.start == _clause_of(text, flag.start, commas=False)[0] for hit in told):
-        return False  # another time opens its sentence ("Years ago, long before any of this, ...")
+    passed = [hit for hit in hits if hit.concept == "over" and flag.end <= hit.start]
+    if told or passed:
+        sentence = _clause_of(text, flag.start, commas=False)
+        if any(hit.start == sentence[0] for hit in told):
+            return False  # another time opens its sentence ("Years ago, long before any of this, ...")
+        if any(hit.start < sentence[1] for hit in passed):
+            return False  # it has passed since ("couldn't breathe for a minute, but it passed")
     framing = {hit.end: hit for hit in in_clause if hit.concept in ("person", "general") and hit.end < flag.start}
     for at in range(flag.start - 1, clause[0] - 1, -1):
         hit = framing.get(at)

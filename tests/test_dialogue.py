@@ -303,7 +303,15 @@ def test_the_same_conversation_gives_the_same_replies(bot: Bot) -> None:
 
 @pytest.mark.parametrize(
     ("message", "number"),
-    [("go back to the very first slide", 1), ("show me the last slide", 8), ("the last page", 8), ("page three", 3)],
+    [
+        ("go back to the very first slide", 1),
+        ("show me the last slide", 8),
+        ("the last page", 8),
+        ("page three", 3),
+        ("start from the beginning please", 1),
+        ("show me the slides from the start", 1),
+        ("from the top", 1),
+    ],
 )
 def test_first_and_last_slide_in_words(bot: Bot, message: str, number: int) -> None:
     reply, session = bot.reply(message, Session(pack=PACK, slide=4))
@@ -398,3 +406,9 @@ def test_more_after_the_whole_slide_goes_on_to_the_next(bot: Bot) -> None:
     reply, _ = bot.reply("go on", session)
     assert (reply.kind, reply.rule) == ("help", "command:more")
     assert "last slide" in reply.text
+
+
+@pytest.mark.parametrize(("message", "slide"), [("skip to the treatment bit", 8), ("can we jump to the liver one", 5)])
+def test_skipping_to_a_slide_by_name_is_navigation_not_advice(bot: Bot, message: str, slide: int) -> None:
+    reply, _ = bot.reply(message, Session(pack=PACK, slide=2))
+    assert (reply.kind, reply.slides) == ("answer", (slide,))

@@ -422,3 +422,18 @@ def test_more_after_the_whole_slide_goes_on_to_the_next(bot: Bot) -> None:
 def test_skipping_to_a_slide_by_name_is_navigation_not_advice(bot: Bot, message: str, slide: int) -> None:
     reply, _ = bot.reply(message, Session(pack=PACK, slide=2))
     assert (reply.kind, reply.slides) == ("answer", (slide,))
+
+
+@pytest.mark.parametrize(
+    ("message", "slide"),
+    [
+        ("wht orgns does brst cncr sprd 2", 2),
+        ("smptms of lvr mets", 5),
+        ("wat r the simtoms of it in the livr", 5),
+        ("wat dose metastatic meen", 1),
+        ("wat trtmnt 4 stg 4", 8),
+    ],
+)
+def test_text_speak_without_vowels_and_sound_alike_spellings_are_read(bot: Bot, message: str, slide: int) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides[:1]) == ("answer", (slide,))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from mbcbot.text import phonetic_key
+from mbcbot.text import consonants, phonetic_key
 
 SHORTEST_CORRECTED = 4  # shorter words are too ambiguous to correct ("dog" is not "drug")
 LONG_WORD = 8  # from this length two typing mistakes are corrected, below it one
 JOINED_WORD = 7  # two words joined again make at least this many letters
 SHORT_WORD = 6  # a one-letter swap in a word this short is as likely another real word ("bold", "bald")
+SHORTEST_TEXT_SPEAK = 3  # a word written without its vowels ("lvr", "sprd") is read from this length
 
 
 class Speller:
@@ -23,13 +24,23 @@ class Speller:
         self._guarded = frozenset(guarded)
         self._by_sound: dict[str, str] = {}
         self._by_initial: dict[str, list[str]] = {}
+        by_consonants: dict[str, list[str]] = {}
         for word in known:
             self._by_sound.setdefault(phonetic_key(word), word)
             self._by_initial.setdefault(word[0], []).append(word)
+            if consonants(word) != word and word not in self._guarded:
+                by_consonants.setdefault(consonants(word), []).append(word)
+                by_consonants.setdefault(consonants(word) + "s", []).append(word + "s")  # "orgns"
+        # text-speak: a word with a subject before one without ("brst" is "breast", not "burst")
+        self._by_consonants = {key: min(found, key=lambda w: (w in self._weak, w)) for key, found in by_consonants.items()}
 
     def corrected(self, word: str) -> str:
         """The known word meant by `word`, or `word` itself when none is close."""
-        if word in self.known or len(word) < SHORTEST_CORRECTED or not word.isalpha():
+        if word in self.known or len(word) < SHORTEST_TEXT_SPEAK or not word.isalpha():
+            return word
+        if consonants(word) == word and word in self._by_consonants:  # "lvr", "sprd", "smptms"
+            return self._by_consonants[word]
+        if len(word) < SHORTEST_CORRECTED:
             return word
         return self._nearest(word)  # the matcher remembers each word's reading: no second cache here
 

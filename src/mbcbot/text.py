@@ -151,9 +151,10 @@ def clauses(text: str, commas: bool = False) -> list[str]:
 
 
 def phonetic_key(word: str) -> str:
-    """A rough sound-alike key, so "lymf" finds "lymph", "boan" finds "bone", "liva" finds "liver" and
-    "radiashun" finds "radiation"."""
+    """A rough sound-alike key, so "lymf" finds "lymph", "boan" finds "bone", "liva" finds "liver",
+    "simtoms" finds "symptoms" and "radiashun" finds "radiation"."""
     key = word.replace("ph", "f").replace("ck", "k").replace("z", "s").replace("oa", "o").replace("ai", "a")
+    key = re.sub(r"(?<=[^aeiou])y(?=[^aeiou])", "i", key).replace("mpt", "mt")  # "simtoms" is "symptoms"
     key = key.replace("tion", "shun").replace("sion", "shun")
     key = re.sub(r"(.)\1+", r"\1", key)
     if len(key) > 3 and key.endswith("er"):  # said without the r ("liva", "canca")
@@ -172,3 +173,8 @@ def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
         if tuple(sequence[start : start + size]) == phrase:
             return True
         start += 1
+
+
+def consonants(word: str) -> str:
+    """The word with the vowels after its first letter left out, as text-speak writes it ("brst" for "breast")."""
+    return word[:1] + re.sub(r"[aeiouy]", "", word[1:])

@@ -39,6 +39,8 @@ def line(bot: Bot, name: str, **values: object) -> str:
         ("hello", "greeting"),
         ("Hi there!", "greeting"),
         ("helo", "greeting"),
+        ("hello, im looking after my wife she has secondary breast cancer", "greeting"),
+        ("hi, my partner has mets in her bones and lungs", "greeting"),
         ("lovely weather today for once", "greeting"),
         ("thanks pet", "thanks"),
         ("enough for today thanks", "goodbye"),
@@ -365,6 +367,9 @@ def test_spelling_still_reads_slips_of_slide_words(bot: Bot, typed: str, meant: 
         ("thanks, and what about the liver?", (5,)),
         ("hello, what happens in the bones", (4,)),
         ("thanks! does it spread to the lungs", (6,)),
+        ("hello, my mum has just been told it has spread to her liver, what are the signs", (5,)),
+        ("hi, bone mets symptoms", (4,)),
+        ("my aunties letter mentions a pleural effusion, what even is that", (6,)),
     ],
 )
 def test_small_talk_with_a_subject_is_a_question(bot: Bot, message: str, slides: tuple[int, ...]) -> None:

@@ -136,6 +136,7 @@ class Conversation(NamedTuple):
     asking: re.Pattern[str]  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
     joining: re.Pattern[str]  # a word joining two questions in one sentence ("where does it go and how ...")
     referring: re.Pattern[str]  # a clause asking about what came before ("is that common?", "is it a big operation?")
+    telling: re.Pattern[str]  # a clause telling of someone ("my wife has secondaries"): after a greeting, no question
     intents: Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, re.Pattern[str]]

@@ -3,7 +3,8 @@
 A message is small talk when every word of it is read as a small-talk phrase or
 a filler word of conversation.yaml ("thats everything, thanks, bye x"), or when
 one of its clauses is (or the phrase it opens with), and the others ask nothing
-and name nothing the slides or the lexicon know ("Hi, I'm new to all this").
+and name nothing the slides or the lexicon know ("Hi, I'm new to all this"), or
+only tell of someone after a greeting they open with ("hello, my wife has secondary breast cancer").
 The last intent in the file's order wins: "thanks, bye" is a goodbye, "hi, who
 wrote this?" asks for the sources.
 """
@@ -36,13 +37,29 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str) -> s
     names = [name for reading in readings if reading for name in reading]
     if not names:
         return None
+    told = asked = False
     for part, reading in zip(parts, readings, strict=True):
         said_part = plain(part)
         if said_part and not reading:
-            query = matcher.query(said_part)
-            if part.rstrip().endswith("?") or query.known or query.not_covered:
+            if part.rstrip().endswith("?"):
                 return None
-    return max(names, key=INTENTS.index)
+            query = matcher.query(said_part)
+            if query.known or query.not_covered:
+                if "greeting" not in (readings[0] or ()) or not _tells_only(rules, said_part):
+                    return None
+                told = True
+            elif rules.asking.search(said_part):
+                asked = True
+    return None if told and asked else max(names, key=INTENTS.index)
+
+
+def _tells_only(rules: Conversation, said: str) -> bool:
+    """Whether a clause tells of someone and asks nothing, its small-talk phrases aside ("my mum has just been
+    told it's in her bones and I don't know where to start")."""
+    if not rules.telling.match(said):
+        return False
+    read = {at for hit in hits(rules.intents, said) for at in range(hit.start, hit.end + 1)}
+    return not rules.asking.search(" ".join(word for at, word in enumerate(words(said)) if at not in read))
 
 
 def whole_reading(book: Phrasebook, filler: frozenset[str], text: str) -> list[str] | None:

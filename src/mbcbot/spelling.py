@@ -54,7 +54,7 @@ class Speller:
             whole = first + second
             if second and not (knows(first) and knows(second)) and whole.isalpha() and len(whole) >= JOINED_WORD:
                 fixed = self.corrected(whole)
-                if fixed in known and fixed not in (first, second):
+                if fixed in known and fixed not in (first, second) and _near(whole, fixed):  # not "inject you"
                     joined.append(whole)
                     at += 2
                     continue
@@ -94,6 +94,12 @@ def is_slip(word: str, correction: str) -> bool:
     """Whether `correction` mends a slip of `word` (a doubled, dropped or swapped-round letter), not a changed
     letter that may make another real word ("bllood" is blood; "wound" is not "would")."""
     return len(word) != len(correction) or sorted(word) == sorted(correction)
+
+
+def _near(word: str, correction: str) -> bool:
+    """Whether `correction` mends a slip of `word` or changes one letter of it ("jauntis" is "jaundis";
+    "injectyou" is not "injection")."""
+    return is_slip(word, correction) or sum(a != b for a, b in zip(word, correction, strict=True)) <= 1
 
 
 def _is_subsequence(short: str, long: str) -> bool:

@@ -179,6 +179,9 @@ class Matcher:
         if len(own) < 2 or len(own) > MAX_TOGETHER:
             return []
         held = {t for c in own for t in c.matched}
+        best = ranked[0]
+        if best not in own and best.coverage >= 1.0 and not set(best.matched) - named <= held:
+            return []  # one slide answers what they do not ("does that mean I've got bone cancer and liver cancer?")
         return own if sum(query.weights[t] for t in held) / (query.total or 1.0) >= MIN_COVERAGE else []
 
     def also_on(self, chosen: list[Candidate], ranked: list[Candidate], query: Query) -> list[Slide]:

@@ -59,6 +59,10 @@ FLOORS = {
     "blind-2026-12-04x2.yaml": 0.98,
     "blind-2026-12-04x1.yaml": 0.97,
     "blind-2026-12-04y1.yaml": 0.99,
+    "blind-2026-12-05z3.yaml": 0.98,
+    "blind-2026-12-05z6.yaml": 0.96,
+    "blind-2026-12-05z7.yaml": 0.94,
+    "blind-2026-12-05z8.yaml": 0.96,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -97,6 +101,10 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-04w1.yaml": 3,
     "blind-2026-12-04x1.yaml": 2,
     "blind-2026-12-04y1.yaml": 1,
+    "blind-2026-12-05z3.yaml": 1,
+    "blind-2026-12-05z6.yaml": 2,
+    "blind-2026-12-05z7.yaml": 4,
+    "blind-2026-12-05z8.yaml": 1,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

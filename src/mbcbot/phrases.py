@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import chain
 from typing import Any, NamedTuple
 
 from mbcbot.model import FrozenMap, Phrasebook, PhraseEntry
@@ -61,7 +62,9 @@ def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, Shelf]:
     for name, phrases in named.items():
         for phrase in phrases:
             for opening in _openings(phrase):
-                entry = (opening, name, _needs(opening), number)
+                opens = first_words(opening)  # held wherever the opening is looked up: no need to test them
+                needs = tuple(need for need in reversed(_needs(opening)) if not opens <= need)  # the last words first
+                entry = (opening, name, needs, number)
                 for first in sorted(first_words(opening)):
                     key = PREFIX_MARK + first[:3] if first.endswith("*") else first
                     filed.setdefault(key, []).append(entry)
@@ -153,7 +156,7 @@ def hits(book: Phrasebook, text: str) -> list[Hit]:
             if shelf is None:
                 continue
             by_second, any_second = shelf
-            for opening, concept, needs, number in (*by_second.get(following, ()), *any_second):
+            for opening, concept, needs, number in chain(by_second.get(following, ()), any_second):
                 for need in needs:
                     if held.isdisjoint(need):
                         break  # a word the phrase needs is not in the message: no walk
@@ -276,6 +279,13 @@ def ends(node: Node, said: list[str], stems: list[str], at: int) -> set[int]:
     if kind == "seq":
         positions = {at}
         for part in node[1]:
+            if len(positions) == 1 and part[0] in ("w", "set"):  # a word read in place: most parts of most phrases
+                (position,) = positions
+                there = stems[position] if position < len(stems) else ""
+                if not (there == part[1] if part[0] == "w" else there in part[1]):
+                    return set()
+                positions = {position + 1}
+                continue
             positions = {end for position in positions for end in ends(part, said, stems, position)}
             if not positions:
                 break

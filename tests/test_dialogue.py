@@ -356,7 +356,17 @@ def test_spelling_does_not_read_a_short_word_as_a_subject_not_covered(bot: Bot, 
     assert "does not cover this subject" not in reply.text
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("brayn", "brain"), ("spyne", "spine"), ("livver", "liver"), ("glans", "glands")])
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("brayn", "brain"),
+        ("spyne", "spine"),
+        ("livver", "liver"),
+        ("glans", "glands"),
+        ("ruose", "rouse"),
+        ("tabelts", "tablets"),
+    ],
+)
 def test_spelling_still_reads_slips_of_slide_words(bot: Bot, typed: str, meant: str) -> None:
     assert bot.dialogue.matcher.corrected(typed) == meant
 

@@ -75,13 +75,15 @@ class Speller:
         close = [found for found in close if (found[1] < 2 or found[0][:2] == word[:2]) and self._allowed(word, found[0])]
         if not close:
             return word
-        # Equal distances: a dropped letter is the commonest slip ("livr" is "liver", not "live").
+        # Equal distances: a dropped or swapped letter is the commonest slip ("livr" is "liver", not "live";
+        # "ruose" is "rouse", not "rose").
         # Then a word the slides cover before a subject they do not ("meen" is "mean", not "men"), and a word
         # with a subject before a word without one ("boen" is "bone", not "been").
-        ranked = sorted(
-            close, key=lambda f: (f[1], not _is_subsequence(word, f[0]), f[0] in self._guarded, f[0] in self._weak, f[0])
-        )
+        ranked = sorted(close, key=lambda f: (f[1], not _dropped_or_swapped(word, f[0]), *self._rank(f[0])))
         return str(ranked[0][0])
+
+    def _rank(self, word: str) -> tuple[bool, bool, str]:
+        return word in self._guarded, word in self._weak, word
 
     def _allowed(self, word: str, correction: str) -> bool:
         """Whether `word` may be read as `correction`: a short word one changed letter away from a subject not
@@ -100,6 +102,10 @@ def _near(word: str, correction: str) -> bool:
     """Whether `correction` mends a slip of `word` or changes one letter of it ("jauntis" is "jaundis";
     "injectyou" is not "injection")."""
     return is_slip(word, correction) or sum(a != b for a, b in zip(word, correction, strict=True)) <= 1
+
+
+def _dropped_or_swapped(word: str, correction: str) -> bool:
+    return _is_subsequence(word, correction) or sorted(word) == sorted(correction)
 
 
 def _is_subsequence(short: str, long: str) -> bool:

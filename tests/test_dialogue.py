@@ -365,6 +365,10 @@ def test_spelling_does_not_read_a_short_word_as_a_subject_not_covered(bot: Bot, 
         ("glans", "glands"),
         ("ruose", "rouse"),
         ("tabelts", "tablets"),
+        ("moring", "morning"),
+        ("pils", "pills"),
+        ("sons", "sons"),
+        ("hows", "hows"),
     ],
 )
 def test_spelling_still_reads_slips_of_slide_words(bot: Bot, typed: str, meant: str) -> None:

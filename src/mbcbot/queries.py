@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from mbcbot.model import Lexicon
-from mbcbot.spelling import Speller
+from mbcbot.spelling import Speller, dropped_or_swapped
 from mbcbot.text import holds, stem, words
 
 UNKNOWN_WEIGHT = 0.9  # a word neither slides nor lexicon know: the question may be about something else
@@ -104,14 +104,25 @@ class QueryReader:
 
     def knows(self, word: str) -> bool:
         """Whether the word, or another form of it, is one the slides, the lexicon or safety know."""
-        return word in self._speller.known or stem(self._forms.get(word, word)) in self._known_stems
+        return word in self._speller.known or self._stem(word) in self._known_stems
+
+    def _stem(self, word: str) -> str:
+        return stem(self._forms.get(word, word))
+
+    def _slipped(self, word: str, fixed: str) -> bool:
+        """Whether a word read as a form of a known stem is rather a slip of another known word: a letter left
+        out or two swapped round, with another stem ("pils" is "pills", not a form of "pile")."""
+        own = self._stem(word)
+        return own not in self.stopwords and dropped_or_swapped(word, fixed) and self._stem(fixed) != own
 
     def reading(self, word: str) -> tuple[str, str]:
         """A word as corrected, and its stem."""
         found = self._read.get(word)
         if found is None:
-            fixed = word if self.knows(word) else self._speller.corrected(word)
+            fixed = word if word in self._speller.known else self._speller.corrected(word)
             found = (fixed, stem(self._forms.get(fixed, fixed)))
+            if fixed != word and self.knows(word) and not self._slipped(word, fixed):
+                found = (word, self._stem(word))  # a form of a known word ("sons", "hows"), not a slip ("moring")
             if len(self._read) < WORDS_REMEMBERED:
                 self._read[word] = found
         return found

@@ -79,7 +79,7 @@ class Speller:
         # "ruose" is "rouse", not "rose").
         # Then a word the slides cover before a subject they do not ("meen" is "mean", not "men"), and a word
         # with a subject before a word without one ("boen" is "bone", not "been").
-        ranked = sorted(close, key=lambda f: (f[1], not _dropped_or_swapped(word, f[0]), *self._rank(f[0])))
+        ranked = sorted(close, key=lambda f: (f[1], not dropped_or_swapped(word, f[0]), *self._rank(f[0])))
         return str(ranked[0][0])
 
     def _rank(self, word: str) -> tuple[bool, bool, str]:
@@ -104,7 +104,8 @@ def _near(word: str, correction: str) -> bool:
     return is_slip(word, correction) or sum(a != b for a, b in zip(word, correction, strict=True)) <= 1
 
 
-def _dropped_or_swapped(word: str, correction: str) -> bool:
+def dropped_or_swapped(word: str, correction: str) -> bool:
+    """Whether `word` is `correction` with a letter left out or two letters swapped round ("livr", "ruose")."""
     return _is_subsequence(word, correction) or sorted(word) == sorted(correction)
 
 

@@ -426,14 +426,15 @@ def test_a_message_naming_nothing_is_asked_to_say_more(bot: Bot, message: str) -
     assert reply.text == line(bot, "say_more")
 
 
-def test_more_after_the_whole_slide_goes_on_to_the_next(bot: Bot) -> None:
+def test_keep_going_after_the_whole_slide_goes_on_to_the_next_and_more_stays(bot: Bot) -> None:
     session = Session()
-    for message, rule, slide in [("liver", "match", 5), ("more", "command:more", 5), ("keep going", "command:more", 6)]:
+    steps = [("liver", "match", 5), ("more", "command:more", 5), ("more", "command:more", 5), ("keep going", "command:onward", 6)]
+    for message, rule, slide in steps:
         reply, session = bot.reply(message, session)
         assert (reply.rule, reply.slides) == (rule, (slide,))
     reply, session = bot.reply("slide 8", session)
     reply, _ = bot.reply("go on", session)
-    assert (reply.kind, reply.rule) == ("help", "command:more")
+    assert (reply.kind, reply.rule) == ("help", "command:onward")
     assert "last slide" in reply.text
 
 

@@ -93,7 +93,7 @@ def test_any_worker_with_the_secret_continues_a_conversation(bot: Bot) -> None:
         state = chat(one, "bones")["state"]
         assert chat(two, "more", str(state))["reply"]["slides"] == [4]  # type: ignore[index]
         state = chat(two, "more", str(state))["state"]
-        assert chat(one, "more", str(state))["reply"]["slides"] == [5]  # type: ignore[index]  # whole slide shown: next
+        assert chat(one, "keep going", str(state))["reply"]["slides"] == [5]  # type: ignore[index]  # shown whole: next
 
 
 def test_a_token_carries_whether_the_slide_was_shown_whole(bot: Bot) -> None:

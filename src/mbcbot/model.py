@@ -120,7 +120,7 @@ class Safety(NamedTuple):
 
 
 INTENTS = ("greeting", "thanks", "goodbye", "help", "sources")  # small talk, in the order the later wins
-COMMANDS = ("more", "next", "previous", "slide", "listed", "beside", "topics", "restart")  # navigation said in words
+COMMANDS = ("more", "onward", "next", "previous", "slide", "listed", "beside", "topics", "restart")  # navigation said in words
 # the named groups a command must have: the slide number, the list item, which way and the slide named
 COMMAND_GROUPS = {"slide": ("n",), "listed": ("n",), "beside": ("way", "name")}
 

@@ -31,12 +31,14 @@ class Navigator:
         """The reply to a navigation command said whole (courtesy words removed), or None."""
         commands = self.rules.commands
         current = self.current(session)
-        if commands["more"].fullmatch(rest):
+        onward = commands["onward"].fullmatch(rest) is not None
+        if onward or commands["more"].fullmatch(rest):
+            rule = "command:onward" if onward else "command:more"
             if current is None:
-                return self.voice.simple("help", "no_topic", "command:more"), session
-            if session.whole:  # "keep going" after the whole slide: the next one
-                return self._step(current.number, 1, session, "command:more")
-            return self.whole(current, "command:more"), session._replace(whole=True)
+                return self.voice.simple("help", "no_topic", rule), session
+            if session.whole and onward:  # "keep going" after the whole slide: the next one
+                return self._step(current.number, 1, session, rule)
+            return self.whole(current, rule), session._replace(whole=True)
         if commands["next"].fullmatch(rest) or commands["previous"].fullmatch(rest):
             step = 1 if commands["next"].fullmatch(rest) else -1
             return self._step(current.number if current else 0, step, session)

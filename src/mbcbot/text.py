@@ -159,6 +159,8 @@ def phonetic_key(word: str) -> str:
     key = re.sub(r"(.)\1+", r"\1", key)
     if len(key) > 3 and key.endswith("er"):  # said without the r ("liva", "canca")
         key = key[:-2] + "a"
+    if len(key) > 4 and key.endswith("es"):  # "bones" and "boans" both sound "bons"
+        return key[:-2] + "s"
     return key[:-1] if len(key) > 3 and key.endswith("e") else key
 
 

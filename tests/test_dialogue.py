@@ -239,9 +239,9 @@ def test_start_over_forgets_the_topic(bot: Bot) -> None:
     session = Session()
     _, session = bot.reply("liver", session)
     restart, session = bot.reply("start over", session)
-    assert (restart.kind, restart.rule, session) == ("greeting", "command:restart", Session())
-    more, _ = bot.reply("more", session)
-    assert (more.kind, more.text) == ("help", line(bot, "no_topic"))
+    assert (restart.kind, restart.rule, restart.slides) == ("answer", "command:restart", (1,))
+    assert restart.text.startswith(line(bot, "restart"))
+    assert session == Session(pack=PACK, slide=1, whole=True)
 
 
 def test_follow_up_stays_on_the_topic(bot: Bot) -> None:

@@ -56,9 +56,11 @@ class Navigator:
             return self._step(named[0].number, step, session._replace(pack=named[0].pack), "command:beside")
         if commands["topics"].fullmatch(rest):
             return self.voice.simple("help", "topics", "command:topics", self.titles), session
-        if commands["restart"].fullmatch(rest):
-            text = self.voice.line("restart") + " " + self.voice.line("greeting")
-            return Reply(kind="greeting", text=text, rule="command:restart", suggestions=self.titles), Session()
+        if commands["restart"].fullmatch(rest):  # a new conversation, from the first slide
+            first = self._pack_slides(Session())[0]
+            shown = self.whole(first, "command:restart")
+            fresh = Session(pack=first.pack, slide=first.number, whole=True)
+            return shown._replace(text=self.voice.line("restart") + "\n\n" + shown.text), fresh
         return None
 
     def whole(self, slide: Slide, rule: str) -> Reply:

@@ -10,6 +10,7 @@ from mbcbot.matching import MAX_TOGETHER, MIN_ASPECT_WEIGHT, MIN_COVERAGE, TIE_R
 from mbcbot.model import Knowledge, Reply, Rule, Session, Slide
 from mbcbot.navigation import Navigator
 from mbcbot.phrases import Hit
+from mbcbot.phrases import hits as phrases_in
 from mbcbot.queries import Query
 from mbcbot.questions import question_clauses
 from mbcbot.replies import Voice, titles
@@ -50,13 +51,14 @@ class Dialogue:
             return safety, session._replace(alert=safety.rule.partition(":")[2] if safety.kind == "emergency" else "")
         session = session._replace(alert="")
         rest = self._asked(flat)
+        talk = phrases_in(self.rules.intents, flat)  # the small-talk phrases, read once
         for said in dict.fromkeys((flat, rest)):
             commanded = said.isdigit() or self.rules.said_whole.fullmatch(said)
             command = self.navigator.command(said, session._replace(whole=shown_whole)) if commanded else None
-            handled = command or self._intent(intent_of(self.rules, said), session)
+            handled = command or self._intent(intent_of(self.rules, said, talk if said == flat else None), session)
             if handled is not None:
                 return handled
-        handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text), session)
+        handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text, talk), session)
         if handled is not None:
             return handled
         query = self.matcher.query(rest)

@@ -17,16 +17,17 @@ from mbcbot.phrases import Hit, hits
 from mbcbot.text import clauses, plain, stem, words
 
 
-def intent_of(rules: Conversation, said: str) -> str | None:
-    """The intent of a message read whole as small talk (plain text), or None."""
-    found = whole_reading(rules.intents, rules.filler, said)
-    return max(found, key=INTENTS.index) if found else None
+def intent_of(rules: Conversation, said: str, found: list[Hit] | None = None) -> str | None:
+    """The intent of a message read whole as small talk (plain text; `found`: its small-talk phrases, when
+    already read), or None."""
+    names = whole_reading(rules.intents, rules.filler, said, found)
+    return max(names, key=INTENTS.index) if names else None
 
 
-def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str) -> str | None:
-    """The intent of a clause of small talk whose other clauses ask and name nothing (normalised text), or None."""
+def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, found: list[Hit]) -> str | None:
+    """The intent of a clause of small talk whose other clauses ask and name nothing (normalised text; `found`:
+    its small-talk phrases), or None."""
     said = words(text)
-    found = hits(rules.intents, " ".join(said))
     if not found:  # no small-talk phrase anywhere: most messages, read once and no further
         return None
     parts = clauses(text, commas=True)
@@ -62,13 +63,13 @@ def _tells_only(rules: Conversation, said: str) -> bool:
     return not rules.asking.search(" ".join(word for at, word in enumerate(words(said)) if at not in read))
 
 
-def whole_reading(book: Phrasebook, filler: frozenset[str], text: str) -> list[str] | None:
+def whole_reading(book: Phrasebook, filler: frozenset[str], text: str, found: list[Hit] | None = None) -> list[str] | None:
     """The names of the phrases that, with filler words between them, read the whole of `text`, in order;
     None when no reading covers every word (of several, one with a phrase, then the one whose phrases read the
     most words, then with the fewest)."""
     stems = [stem(word) for word in words(text)]
     starting: dict[int, list[Hit]] = {}
-    for hit in hits(book, text):
+    for hit in hits(book, text) if found is None else found:
         starting.setdefault(hit.start, []).append(hit)
     readings: list[tuple[int, list[str]] | None] = [None] * (len(stems) + 1)  # words read by phrases, names
     readings[len(stems)] = (0, [])
@@ -81,5 +82,5 @@ def whole_reading(book: Phrasebook, filler: frozenset[str], text: str) -> list[s
         if stems[at] in filler and (rest := readings[at + 1]) is not None:
             options.append(rest)
         readings[at] = min(options, key=lambda read: (not read[1], -read[0], len(read[1]))) if options else None
-    found = readings[0]
-    return found[1] if found is not None else None
+    best = readings[0]
+    return best[1] if best is not None else None

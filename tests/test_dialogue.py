@@ -458,3 +458,11 @@ def test_skipping_to_a_slide_by_name_is_navigation_not_advice(bot: Bot, message:
 def test_text_speak_without_vowels_and_sound_alike_spellings_are_read(bot: Bot, message: str, slide: int) -> None:
     reply, _ = bot.reply(message)
     assert (reply.kind, reply.slides[:1]) == ("answer", (slide,))
+
+
+def test_an_item_of_a_list_leads_back_to_the_list(bot: Bot) -> None:
+    replies = conversation(
+        bot, ["what are the usual places it spreads to", "the first one you listed", "and the last one on the list?"]
+    )
+    assert kinds_and_slides(replies) == [("answer", (2,)), ("answer", (3,)), ("answer", (7,))]
+    assert replies[-1].rule == "command:listed"

@@ -7,6 +7,8 @@ from mbcbot.matching import Matcher
 from mbcbot.model import Knowledge, Reply, Session, Slide
 from mbcbot.replies import Voice
 
+LIST_REACH = 5  # how many slides back a list is looked for, when the slide in hand gives none
+
 
 class Navigator:
     """Answers the navigation commands of conversation.yaml; holds no per-conversation state itself."""
@@ -46,7 +48,7 @@ class Navigator:
         if number is not None:
             return self._goto(number, session)
         item = commands["listed"].fullmatch(rest)
-        items = listed(current, self.knowledge.pack(current.pack).slides) if item is not None and current is not None else ()
+        items = self._list_in_hand(current) if item is not None and current is not None else ()
         if item is not None and items:  # read when asked: a slide is read against every title of its pack
             return self._listed(items, item.group("n"), session)
         beside = commands["beside"].fullmatch(rest)
@@ -99,6 +101,18 @@ class Navigator:
         if not 1 <= number <= len(slides):
             return self.voice.simple("help", "no_such_slide", "command:slide", number=number, count=len(slides)), session
         return self._shown(slides[number - 1], "command:slide", session)
+
+    def _list_in_hand(self, current: Slide) -> tuple[Slide, ...]:
+        """The slides the slide in hand lists; else, when it is an item of a list a slide shortly before it gives
+        ("the first one you listed", then "and the last one on that list"), that list."""
+        slides = self.knowledge.pack(current.pack).slides
+        found = listed(current, slides)
+        for earlier in reversed(slides[max(0, current.number - 1 - LIST_REACH) : current.number - 1]):
+            if found:
+                break
+            items = listed(earlier, slides)
+            found = items if current in items else ()
+        return found
 
     def _listed(self, items: tuple[Slide, ...], word: str, session: Session) -> tuple[Reply, Session]:
         number = self.rules.number_words.get(word, 0)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # reading safety.yaml needs PyYAML; answering from the cache 
     from mbcbot.yamlfile import LineDict
 
 # the framing concepts every safety file defines
-ROLES = ("person", "general", "now", "not_now", "over", "asks_of", "negation", "still_urgent")
+ROLES = ("person", "general", "now", "not_now", "over", "asks_of", "negation", "still_urgent", "fact")
 FRAMING_REACH = 2  # words after another time ("if she ever has a fit") that it still sets at that time
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 _PREFIX = re.compile(r"\w+\*")
@@ -48,7 +48,11 @@ def emergency_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
 
 def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     """The first advice rule whose concepts stand among the phrases `found`, however the message is framed, but
-    for clauses told of another time and asking nothing for oneself ("my uncle took a double dose last year")."""
+    for clauses told of another time and asking nothing for oneself ("my uncle took a double dose last year"),
+    and for questions of fact ("how often should she have scans?")."""
+    facts = [hit for hit in found if hit.concept == "fact"]
+    if facts:
+        found = [hit for hit in found if hit.concept in ROLES or not _overlaps(hit, facts)]
     told = [hit for hit in found if hit.concept == "not_now"]
     if told:
         mine = {_clause_of(text, hit.start) for hit in found if hit.concept == "me"}

@@ -65,7 +65,7 @@ def phrasebook(named: Mapping[str, list[Node]]) -> dict[str, Shelf]:
                 opens = first_words(opening)  # held wherever the opening is looked up: no need to test them
                 needs = tuple(need for need in reversed(_needs(opening)) if not opens <= need)  # the last words first
                 entry = (opening, name, needs, number)
-                for first in sorted(first_words(opening)):
+                for first in sorted(opens):
                     key = PREFIX_MARK + first[:3] if first.endswith("*") else first
                     filed.setdefault(key, []).append(entry)
             number += 1

@@ -120,7 +120,7 @@ class QueryReader:
         found = self._read.get(word)
         if found is None:
             fixed = word if word in self._speller.known else self._speller.corrected(word)
-            found = (fixed, stem(self._forms.get(fixed, fixed)))
+            found = (fixed, self._stem(fixed))
             if fixed != word and self.knows(word) and not self._slipped(word, fixed):
                 found = (word, self._stem(word))  # a form of a known word ("sons", "hows"), not a slip ("moring")
             if len(self._read) < WORDS_REMEMBERED:

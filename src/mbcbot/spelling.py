@@ -28,11 +28,12 @@ class Speller:
         for word in known:
             self._by_sound.setdefault(phonetic_key(word), word)
             self._by_initial.setdefault(word[0], []).append(word)
-            if consonants(word) != word and word not in self._guarded:
-                by_consonants.setdefault(consonants(word), []).append(word)
-                by_consonants.setdefault(consonants(word) + "s", []).append(word + "s")  # "orgns"
+            written = consonants(word)
+            if written != word and word not in self._guarded:
+                by_consonants.setdefault(written, []).append(word)
+                by_consonants.setdefault(written + "s", []).append(word + "s")  # "orgns"
         # text-speak: a word with a subject before one without ("brst" is "breast", not "burst")
-        self._by_consonants = {key: min(found, key=lambda w: (w in self._weak, w)) for key, found in by_consonants.items()}
+        self._by_consonants = {key: min(found, key=self._rank) for key, found in by_consonants.items()}
 
     def corrected(self, word: str) -> str:
         """The known word meant by `word`, or `word` itself when none is close."""
@@ -83,6 +84,7 @@ class Speller:
         return str(ranked[0][0])
 
     def _rank(self, word: str) -> tuple[bool, bool, str]:
+        """Between equally near words: a subject the slides cover first, then a word with a subject."""
         return word in self._guarded, word in self._weak, word
 
     def _allowed(self, word: str, correction: str) -> bool:

@@ -150,11 +150,15 @@ def clauses(text: str, commas: bool = False) -> list[str]:
     return [part for part in (_CLAUSE_COMMA if commas else _CLAUSE_END).split(text) if part.strip()]
 
 
+_Y_BETWEEN_CONSONANTS = re.compile(r"(?<=[^aeiou])y(?=[^aeiou])")
+_VOWELS = re.compile(r"[aeiouy]")
+
+
 def phonetic_key(word: str) -> str:
     """A rough sound-alike key, so "lymf" finds "lymph", "boan" finds "bone", "liva" finds "liver",
     "simtoms" finds "symptoms" and "radiashun" finds "radiation"."""
     key = word.replace("ph", "f").replace("ck", "k").replace("z", "s").replace("oa", "o").replace("ai", "a")
-    key = re.sub(r"(?<=[^aeiou])y(?=[^aeiou])", "i", key).replace("mpt", "mt")  # "simtoms" is "symptoms"
+    key = _Y_BETWEEN_CONSONANTS.sub("i", key).replace("mpt", "mt")  # "simtoms" is "symptoms"
     key = key.replace("tion", "shun").replace("sion", "shun")
     key = re.sub(r"(.)\1+", r"\1", key)
     if len(key) > 3 and key.endswith("er"):  # said without the r ("liva", "canca")
@@ -179,4 +183,4 @@ def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
 
 def consonants(word: str) -> str:
     """The word with the vowels after its first letter left out, as text-speak writes it ("brst" for "breast")."""
-    return word[:1] + re.sub(r"[aeiouy]", "", word[1:])
+    return word[:1] + _VOWELS.sub("", word[1:])

@@ -60,7 +60,7 @@ class Dialogue:
                 return handled
         handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text, talk), session)
         if handled is not None:
-            return handled
+            return handled[0], self._told_of(rest, handled[1]) if handled[0].kind == "greeting" else handled[1]
         query = self.matcher.query(rest)
         reply, after = self._answer(query, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
@@ -171,6 +171,12 @@ class Dialogue:
             return self.voice.sources(), session
         suggestions = self.navigator.titles if intent in ("greeting", "help") else ()
         return self.voice.simple(intent, intent, f"intent:{intent}", suggestions), session
+
+    def _told_of(self, said: str, session: Session) -> Session:
+        """The session after a greeting that tells of one subject ("hi, my sister has brain mets"): later questions
+        that name none ("what signs are there?") are about it."""
+        named = self.matcher.named(self.matcher.query(said))
+        return session._replace(pack=named[0].pack, subject=named[0].number) if len(named) == 1 else session
 
     def _names_something(self, query: Query, said: str) -> bool:
         """Whether a clause names a slide's subject, or a word few slides hold unless it asks of what came before."""

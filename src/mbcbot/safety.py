@@ -162,11 +162,12 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
 
 
 def _tells(now: Hit, flag: Hit, told: list[Hit], framed_until: int | None) -> bool:
-    """Whether a "now" tells of the flag: no other time stands between them, and a "now" in a later clause
-    does not tell of a flag its own clause sets at another time (`framed_until`: that clause's end)."""
+    """Whether a "now" tells of the flag: no other time stands between them, and a later "now" does not tell
+    of a flag its clause sets at another time (`framed_until`: that clause's end; "if she ever had a fit at
+    home what should I do")."""
     if now.end < flag.start:
         return not any(now.end < other.start and other.end < flag.start for other in told)
-    return framed_until is None or now.start < framed_until
+    return framed_until is None
 
 
 def _clause_of(text: str, position: int, commas: bool = True) -> tuple[int, int, bool]:

@@ -31,9 +31,13 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, foun
     if not found:  # no small-talk phrase anywhere: most messages, read once and no further
         return None
     parts = clauses(text, commas=True)
-    if len(parts) < 2:  # one clause: cut after the small-talk phrase it opens with ("hello I am from Poland ...")
-        cut = max((hit.end + 1 for hit in found if hit.start == 0), default=len(said))
-        parts = [" ".join(said[:cut]), " ".join(said[cut:])] if cut < len(said) else []
+    opening = " ".join(words(parts[0])) if parts else ""
+    if whole_reading(rules.intents, rules.filler, opening) is None:  # cut after the phrase the message opens with
+        cut = max((hit.end + 1 for hit in found if hit.start == 0), default=0)  # ("hello I am from Poland ...")
+        if 0 < cut < len(opening.split()):
+            parts = [" ".join(said[:cut]), opening.split(" ", cut)[-1], *parts[1:]]
+    if len(parts) < 2:
+        return None
     readings = [whole_reading(rules.intents, rules.filler, plain(part)) for part in parts]
     names = [name for reading in readings if reading for name in reading]
     if not names:

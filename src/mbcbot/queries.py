@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from mbcbot.model import Lexicon
-from mbcbot.spelling import Speller, dropped_or_swapped
+from mbcbot.spelling import LONG_WORD, Speller, dropped_or_swapped
 from mbcbot.text import holds, stem, words
 
 UNKNOWN_WEIGHT = 0.9  # a word neither slides nor lexicon know: the question may be about something else
@@ -123,9 +123,21 @@ class QueryReader:
             found = (fixed, self._stem(fixed))
             if fixed != word and self.knows(word) and not self._slipped(word, fixed):
                 found = (word, self._stem(word))  # a form of a known word ("sons", "hows"), not a slip ("moring")
+            elif fixed == word and not self.knows(word):
+                found = self._stem_mended(found[1]) or found
             if len(self._read) < WORDS_REMEMBERED:
                 self._read[word] = found
         return found
+
+    def _stem_mended(self, own: str) -> tuple[str, str] | None:
+        """A long word's stem with a slip mended, as (word, stem), when only the stem reads as a known word: a
+        form no list holds ("metastisised": "metastisis" is "metastasis"); None otherwise."""
+        if len(own) < LONG_WORD:
+            return None
+        mended = self._speller.corrected(own)
+        if mended == own or abs(len(mended) - len(own)) > 1 or self._stem(mended) not in self._known_stems:
+            return None
+        return mended, self._stem(mended)
 
     def _rewritten(self, stemmed: list[str]) -> tuple[list[tuple[str | None, float]], list[str]]:
         """Stems after the lexicon's phrases, each with its share of one concept's weight; None where an uncovered

@@ -141,8 +141,8 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
         sentence = _clause_of(text, flag.start, commas=False)
         if any(hit.start == sentence[0] for hit in told):
             return False  # another time opens its sentence ("Years ago, long before any of this, ...")
-        if any(hit.start < sentence[1] for hit in passed):
-            return False  # it has passed since ("couldn't breathe for a minute, but it passed")
+        if passed:
+            return False  # it has passed since ("couldn't breathe for a minute, but it passed. she's fine now")
     framing = {hit.end: hit for hit in in_clause if hit.concept in ("person", "general") and hit.end < flag.start}
     for at in range(flag.start - 1, clause[0] - 1, -1):
         hit = framing.get(at)

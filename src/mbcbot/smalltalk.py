@@ -4,7 +4,8 @@ A message is small talk when every word of it is read as a small-talk phrase or
 a filler word of conversation.yaml ("thats everything, thanks, bye x"), or when
 one of its clauses is (or the phrase it opens with), and the others ask nothing
 and name nothing the slides or the lexicon know ("Hi, I'm new to all this"), or
-only tell of someone after a greeting they open with ("hello, my wife has secondary breast cancer").
+only tell of someone after a greeting they open with ("hello, my wife has secondary breast cancer"),
+or before a question about the bot itself ("nurse here, where does this information come from?").
 The last intent in the file's order wins: "thanks, bye" is a goodbye, "hi, who
 wrote this?" asks for the sources.
 """
@@ -43,6 +44,9 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, foun
     if not names:
         return None
     told = asked = False
+    # a story may open a greeting ("hello, my wife has secondaries") or a question about the bot itself ("nurse
+    # here checking the bot for a patient group, where does this information come from?")
+    story_allowed = "greeting" in (readings[0] or ()) or not {"sources", "help"}.isdisjoint(names)
     for part, reading in zip(parts, readings, strict=True):
         said_part = plain(part)
         if said_part and not reading:
@@ -50,7 +54,7 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, foun
                 return None
             query = matcher.query(said_part)
             if query.known or query.not_covered:
-                if "greeting" not in (readings[0] or ()) or not _tells_only(rules, said_part):
+                if not story_allowed or not _tells_only(rules, said_part):
                     return None
                 told = True
             elif rules.asking.search(said_part):

@@ -131,7 +131,7 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
     clause = _clause_of(text, flag.start)
     # "if mum ever has a fit, what do I do?": another time just before the flag sets it at that time
     framed = any(clause[0] <= hit.start < flag.start <= hit.end + FRAMING_REACH for hit in told)
-    if any(_tells(now, flag, told, clause[1] if framed else None) for now in hits if now.concept == "now"):
+    if any(_tells(now, flag, told, framed) for now in hits if now.concept == "now"):
         return True
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
     if any(hit.concept == "not_now" for hit in in_clause):
@@ -161,13 +161,12 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
     return not (asked or clause[2])  # "chest pain lung mets", "... like headaches or seizures?": asked, told by no one
 
 
-def _tells(now: Hit, flag: Hit, told: list[Hit], framed_until: int | None) -> bool:
+def _tells(now: Hit, flag: Hit, told: list[Hit], framed: bool) -> bool:
     """Whether a "now" tells of the flag: no other time stands between them, and a later "now" does not tell
-    of a flag its clause sets at another time (`framed_until`: that clause's end; "if she ever had a fit at
-    home what should I do")."""
+    of a flag its clause sets at another time (`framed`; "if she ever had a fit at home what should I do")."""
     if now.end < flag.start:
         return not any(now.end < other.start and other.end < flag.start for other in told)
-    return framed_until is None
+    return not framed
 
 
 def _clause_of(text: str, position: int, commas: bool = True) -> tuple[int, int, bool]:

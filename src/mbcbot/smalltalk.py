@@ -28,15 +28,13 @@ def intent_of(rules: Conversation, said: str, found: list[Hit] | None = None) ->
 def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, found: list[Hit]) -> str | None:
     """The intent of a clause of small talk whose other clauses ask and name nothing (normalised text; `found`:
     its small-talk phrases), or None."""
-    said = words(text)
     if not found:  # no small-talk phrase anywhere: most messages, read once and no further
         return None
     parts = clauses(text, commas=True)
-    opening = " ".join(words(parts[0])) if parts else ""
-    if whole_reading(rules.intents, rules.filler, opening) is None:  # cut after the phrase the message opens with
-        cut = max((hit.end + 1 for hit in found if hit.start == 0), default=0)  # ("hello I am from Poland ...")
-        if 0 < cut < len(opening.split()):
-            parts = [" ".join(said[:cut]), opening.split(" ", cut)[-1], *parts[1:]]
+    first = words(parts[0]) if parts else []
+    cut = max((hit.end + 1 for hit in found if hit.start == 0), default=0)  # the small-talk phrase it opens with
+    if 0 < cut < len(first) and whole_reading(rules.intents, rules.filler, " ".join(first)) is None:
+        parts = [" ".join(first[:cut]), " ".join(first[cut:]), *parts[1:]]  # "hello I am from Poland ..."
     if len(parts) < 2:
         return None
     readings = [whole_reading(rules.intents, rules.filler, plain(part)) for part in parts]

@@ -12,7 +12,7 @@ from mbcbot.errors import KnowledgeError
 from mbcbot.knowledge import load_knowledge
 from mbcbot.model import Session
 from mbcbot.phrases import ends, first_words, parsed
-from mbcbot.safety import examples
+from mbcbot.safetyfile import examples
 from mbcbot.text import stem, words
 
 SAFETY = KNOWLEDGE / "safety.yaml"

@@ -12,12 +12,12 @@ from mbcbot.navigation import Navigator
 from mbcbot.phrases import Hit
 from mbcbot.phrases import hits as phrases_in
 from mbcbot.queries import Query
-from mbcbot.questions import question_clauses
+from mbcbot.questions import asks, question_clauses
 from mbcbot.replies import Voice, titles
 from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
 from mbcbot.spelling import is_slip
-from mbcbot.text import normalised, plain, rewritten, words
+from mbcbot.text import clauses, normalised, plain, rewritten, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
 MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
@@ -49,7 +49,16 @@ class Dialogue:
         safety = self._safety(text, flat, session.alert)
         if safety is not None:
             return safety, session._replace(alert=safety.rule.partition(":")[2] if safety.kind == "emergency" else "")
-        session = session._replace(alert="")
+        alert, session = session.alert, session._replace(alert="")
+        reply, after = self._read(text, flat, session, shown_whole)
+        if alert and reply.kind == "fallback" and not any(asks(clause, self.rules) for clause in clauses(text)):
+            again = self._again(alert)  # "she'll lie down and see if it passes": not moving on
+            if again is not None:
+                return again, after._replace(alert=alert)
+        return reply, after
+
+    def _read(self, text: str, flat: str, session: Session, shown_whole: bool) -> tuple[Reply, Session]:
+        """The reply to a message that is not an emergency: small talk, navigation, an answer or a fallback."""
         rest = self._asked(flat)
         talk = phrases_in(self.rules.intents, flat)  # the small-talk phrases, read once
         for said in dict.fromkeys((flat, rest)):
@@ -136,12 +145,18 @@ class Dialogue:
     def _safety(self, text: str, flat: str, alert: str = "") -> Reply | None:
         found = hits(self.knowledge.safety, text)
         rule = self._emergency_rule(text, flat, found)
-        if rule is None and alert and any(hit.concept == "still_urgent" for hit in found):  # "just wait till morning?"
-            rule = next((rule for rule in self.knowledge.safety.emergency if rule.id == alert), None)  # after one
         if rule is not None:
             return self._emergency(rule.id, rule.crisis)
+        again = self._again(alert) if any(hit.concept == "still_urgent" for hit in found) else None
+        if again is not None:  # "just wait till morning?", after an emergency
+            return again
         rule = advice_rule(self.knowledge.safety, text, found)
         return self._advice(rule.id, flat) if rule is not None else None
+
+    def _again(self, alert: str) -> Reply | None:
+        """The emergency reply once more, for a follow-up to the emergency rule `alert` (if it is one)."""
+        rule = next((rule for rule in self.knowledge.safety.emergency if alert and rule.id == alert), None)
+        return self._emergency(rule.id, rule.crisis) if rule is not None else None
 
     def _emergency(self, rule_id: str, crisis: bool) -> Reply:
         pack = self.knowledge.packs[0]
@@ -180,6 +195,8 @@ class Dialogue:
 
     def _names_something(self, query: Query, said: str) -> bool:
         """Whether a clause names a slide's subject, or a word few slides hold unless it asks of what came before."""
+        if query.known and not self.rules.pointing.search(said):  # "what does metastatic mean?" stands alone
+            return True
         if self.rules.referring.match(said):  # "is that common?": only a slide's name ("is that in the liver?")
             return not self.matcher.titled.isdisjoint(query.known)
         return _telling(query, query.known) or not self.matcher.subjects.isdisjoint(query.known)

@@ -15,7 +15,7 @@ from mbcbot.errors import KnowledgeError, Problem
 from mbcbot.lexicon import lexicon_file, lexicon_from
 from mbcbot.model import FrozenMap, Knowledge, Pack, Review, Slide
 from mbcbot.review import STAMP_FILE, pack_digest, slide_digest
-from mbcbot.safety import safety_from
+from mbcbot.safetyfile import safety_from
 from mbcbot.schema import FileCheck
 from mbcbot.text import Reader, normalised, sentences
 from mbcbot.yamlfile import read_yaml, shown

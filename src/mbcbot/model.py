@@ -103,6 +103,7 @@ class Rule(NamedTuple):
     always: bool = False  # a hit counts however it is framed
     within: int = 0  # when set, a combination's concepts stand within this many words of one another
     flags: frozenset[str] = frozenset()  # the concepts its combinations open with: none held, it cannot fire
+    lasting: bool = False  # the harm outlasts feeling better: "she seems fine now" does not stand it down
 
 
 # Named phrases as phrases.py files them (see phrases.Phrasebook): first word -> ({second word: openings}, openings)
@@ -117,6 +118,7 @@ class Safety(NamedTuple):
     emergency: tuple[Rule, ...]
     advice: tuple[Rule, ...]
     vocabulary: frozenset[str]  # every plain word the concepts name: misspellings of them are corrected
+    shorthand: Mapping[str, str] = FrozenMap()  # text-speak read as the word it stands for ("u" -> "you")
 
 
 INTENTS = ("greeting", "thanks", "goodbye", "help", "sources")  # small talk, in the order the later wins
@@ -136,6 +138,7 @@ class Conversation(NamedTuple):
     asking: re.Pattern[str]  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
     joining: re.Pattern[str]  # a word joining two questions in one sentence ("where does it go and how ...")
     referring: re.Pattern[str]  # a clause asking about what came before ("is that common?", "is it a big operation?")
+    pointing: re.Pattern[str]  # a word that points back at what was said ("it", "that"): a clause without one stands alone
     telling: re.Pattern[str]  # a clause telling of someone ("my wife has secondaries"): after a greeting, no question
     intents: Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")

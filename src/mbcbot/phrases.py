@@ -136,9 +136,12 @@ def _needs(node: Node) -> tuple[frozenset[str], ...]:
     return ()  # a prefix, a number or any word: no stem is needed
 
 
-def hits(book: Phrasebook, text: str) -> list[Hit]:
-    """Every phrase of the book in `text`, with its words' positions (the longest reading of each)."""
+def hits(book: Phrasebook, text: str, shorthand: Mapping[str, str] | None = None) -> list[Hit]:
+    """Every phrase of the book in `text`, with its words' positions (the longest reading of each); a word of
+    `shorthand` is read as the word it stands for ("u" as "you")."""
     said = words(text)
+    if shorthand:
+        said = [shorthand.get(word, word) for word in said]
     stems = [stem(word) for word in said]
     held = set(stems)
     found: dict[tuple[int, int], Hit] = {}  # by phrase and word: the longest reading of any of its openings

@@ -24,10 +24,15 @@ def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], 
         return []
     found: list[str] = []
     for group in (wholes, [half for half in halves if half not in wholes]):
-        asked = [part for part in group if part.rstrip().endswith("?") or rules.asking.search(plain(part))]
+        asked = [part for part in group if asks(part, rules)]
         told = [] if only_asked else [part for part in group if part not in asked]
         found += [*reversed(asked), *reversed(told)]
     return [plain(part) for part in found if plain(part)]
+
+
+def asks(clause: str, rules: Conversation) -> bool:
+    """Whether a clause asks a question: it ends with "?", or opens with or holds a question word."""
+    return clause.rstrip().endswith("?") or bool(rules.asking.search(plain(clause)))
 
 
 def joined_questions(part: str, rules: Conversation, separable: Callable[[str], bool] | None = None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Red flags as concepts: read `safety.yaml`, and tell which emergency or advice rule a message sets off.
+"""Red flags as concepts: tell which emergency or advice rule a message sets off (`safetyfile` reads them).
 
 A concept is a named list of phrases ("fever": fever, temperature, hot and
 shivery, rigors, 38 to 43 degrees ...). A rule fires when all the concepts of
@@ -15,27 +15,17 @@ optional word, `word*` for any word that begins so, `_` for any one word, and
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from mbcbot.errors import Problem
-from mbcbot.model import FrozenMap, Rule, Safety
-from mbcbot.phrases import Hit, Node, parsed, phrasebook
+from mbcbot.model import Rule, Safety
+from mbcbot.phrases import Hit
 from mbcbot.phrases import hits as phrase_hits
 from mbcbot.text import clauses, words
-
-if TYPE_CHECKING:  # reading safety.yaml needs PyYAML; answering from the cache does not (see Bot.load)
-    from mbcbot.schema import FileCheck
-    from mbcbot.yamlfile import LineDict
 
 # the framing concepts every safety file defines
 ROLES = ("person", "general", "now", "not_now", "over", "asks_of", "negation", "still_urgent", "fact")
 FRAMING_REACH = 2  # words after another time ("if she ever has a fit") that it still sets at that time
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
-_PREFIX = re.compile(r"\w+\*")
 
 
 def emergency_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
@@ -69,7 +59,7 @@ def _overlaps(hit: Hit, others: list[Hit]) -> bool:
 
 def hits(safety: Safety, text: str) -> list[Hit]:
     """Every concept phrase in `text`, with its words' positions (the longest reading of each)."""
-    return phrase_hits(safety.phrases, text)
+    return phrase_hits(safety.phrases, text, safety.shorthand)
 
 
 def _together(rule: Rule, combo: tuple[str, ...], found: list[Hit], held: set[str]) -> bool:
@@ -102,7 +92,7 @@ def _fires(rule: Rule, live: list[Hit], held: set[str], text: str) -> bool:
     for combo in rule.when:
         if not _together(rule, combo, live, held):
             continue
-        if rule.always or any(_reported(flag, live, text, rule.crisis) for flag in live if flag.concept == combo[0]):
+        if rule.always or any(_reported(flag, live, text, rule) for flag in live if flag.concept == combo[0]):
             return True
     return False
 
@@ -121,7 +111,7 @@ def _not_negated(found: list[Hit]) -> list[Hit]:
     return live
 
 
-def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bool:
+def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     """Whether the message reports the flag as happening to someone, rather than asking of it in general.
 
     Words of a crisis are taken as said of oneself unless a question word asks about them ("life isn't worth
@@ -136,7 +126,7 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
     if any(hit.concept == "not_now" for hit in in_clause):
         return False  # told of another time
-    passed = [hit for hit in hits if hit.concept == "over" and flag.end <= hit.start]
+    passed = [hit for hit in hits if hit.concept == "over" and flag.end <= hit.start and not rule.lasting]
     if told or passed:
         sentence = _clause_of(text, flag.start, commas=False)
         if any(hit.start == sentence[0] for hit in told):
@@ -156,7 +146,7 @@ def _reported(flag: Hit, hits: list[Hit], text: str, crisis: bool = False) -> bo
             return ahead is None or ahead.concept != "general"
         return before is None or before.concept != "general"  # "can I have seizures" asks; "I have" reports
     asked = [hit for hit in in_clause if hit.concept == "asks_of" and not flag.start <= hit.start <= flag.end]
-    if crisis:  # words of a crisis count unless asked about in a clause that asks ("are suicide rates higher ...?")
+    if rule.crisis:  # words of a crisis count unless asked about in a clause that asks ("are suicide rates higher ...?")
         return not (asked and clause[2])
     return not (asked or clause[2])  # "chest pain lung mets", "... like headaches or seizures?": asked, told by no one
 
@@ -179,128 +169,3 @@ def _clause_of(text: str, position: int, commas: bool = True) -> tuple[int, int,
             return start, start + count, part.rstrip().endswith("?")
         start += count
     return 0, start, False
-
-
-# Reading safety.yaml
-
-
-def safety_from(path: Path) -> tuple[Safety, list[Problem]]:
-    """The safety rules in `path`, and every problem found in them."""
-    from mbcbot.schema import FileCheck
-    from mbcbot.yamlfile import LineDict, read_yaml, shown
-
-    check = FileCheck(shown(path))
-    data, problems = read_yaml(path)
-    if problems:
-        return _safety({}, (), (), frozenset()), problems
-    data = check.mapping(data, 1, "the file")
-    check.keys(data, "the safety file", {"concepts", "framing", "emergency", "advice"})
-    concepts: dict[str, list[Node]] = {}
-    vocabulary: set[str] = set()
-    for section, fixed in (("framing", True), ("concepts", False)):
-        table = check.mapping(data.get(section, LineDict()), data.line_of(section), f"'{section}'")
-        if fixed:
-            check.keys(table, f"'{section}'", set(ROLES))
-        for name, value in table.items():
-            if not fixed and (not isinstance(name, str) or name in ROLES):
-                check.problem(table.line_of(name), f"concept name {name!r} is taken by the framing")
-                continue
-            items = check.sequence(value, table.line_of(name), f"concept '{name}'")
-            if not items:
-                check.problem(table.line_of(name), f"concept '{name}' has no phrases")
-            for index, item in enumerate(items):
-                phrase = _phrase(check, item, items.line_of(index), str(name))
-                if phrase is not None:
-                    concepts.setdefault(str(name), []).append(phrase)
-                    vocabulary.update(word for word in words(_PREFIX.sub(" ", str(item))) if word.isalpha())
-    emergency = _rules(check, data, "emergency", concepts)
-    advice = _rules(check, data, "advice", concepts)
-    return _safety(concepts, emergency, advice, frozenset(vocabulary)), check.problems
-
-
-def _safety(
-    concepts: Mapping[str, list[Node]], emergency: Iterable[Rule], advice: Iterable[Rule], vocabulary: frozenset[str]
-) -> Safety:
-    """The frozen safety rules, each phrase filed under the words it can open with."""
-    return Safety(FrozenMap(phrasebook(concepts)), tuple(emergency), tuple(advice), vocabulary)
-
-
-def _phrase(check: FileCheck, item: object, line: int, concept: str) -> Node | None:
-    """One phrase of a concept, parsed; None, with a problem, when it cannot be."""
-    if not isinstance(item, str) or not item.strip():
-        shown_item = "empty text" if isinstance(item, str) else f"{item!r} (quote it)"
-        check.problem(line, f"concept '{concept}': a phrase must be non-empty text, not {shown_item}")
-        return None
-    try:
-        return parsed(item)
-    except ValueError as error:
-        check.problem(line, f"concept '{concept}': phrase {item!r} {error}")
-        return None
-
-
-def _rules(check: FileCheck, data: LineDict, group: str, concepts: Mapping[str, list[Node]]) -> list[Rule]:
-    from mbcbot.yamlfile import LineList
-
-    rules: list[Rule] = []
-    seen: set[str] = set()
-    items = check.sequence(data.get(group, LineList()), data.line_of(group), f"'{group}'")
-    for index, item in enumerate(items):
-        entry = check.mapping(item, items.line_of(index), f"a {group} rule")
-        check.keys(entry, f"a {group} rule", {"id", "when"}, {"crisis", "always", "within", "reports", "mentions"})
-        rule_id = check.text(entry, "id", f"a {group} rule")
-        if rule_id in seen:
-            check.problem(entry.line_of("id"), f"{group} rule id '{rule_id}' is used twice")
-        seen.add(rule_id)
-        flags = {}
-        for flag in ("crisis", "always"):
-            value = entry.get(flag, False)
-            if not isinstance(value, bool):
-                check.problem(entry.line_of(flag), f"rule '{rule_id}': '{flag}' must be true or false")
-            flags[flag] = value is True
-        within = entry.get("within", 0)
-        if not isinstance(within, int) or isinstance(within, bool) or not 0 <= within <= 50:
-            check.problem(entry.line_of("within"), f"rule '{rule_id}': 'within' must be a whole number of words, 0 to 50")
-            within = 0
-        when = _combinations(check, entry, rule_id, concepts)
-        for key in ("reports", "mentions"):
-            check.texts(entry, key, f"rule '{rule_id}'")
-        rules.append(Rule(rule_id, flags["crisis"], when, flags["always"], within, frozenset(c[0] for c in when)))
-    return rules
-
-
-def _combinations(
-    check: FileCheck, entry: LineDict, rule_id: str, concepts: Mapping[str, list[Node]]
-) -> tuple[tuple[str, ...], ...]:
-    """A rule's combinations of concepts: each a concept name or a list of them."""
-    from mbcbot.yamlfile import LineList
-
-    items = check.sequence(entry.get("when", LineList()), entry.line_of("when"), f"rule '{rule_id}' 'when'")
-    if not items:
-        check.problem(entry.line_of("when"), f"rule '{rule_id}' has no combination in 'when'")
-    found = []
-    for index, item in enumerate(items):
-        combo = (item,) if isinstance(item, str) else tuple(item) if isinstance(item, list) else ()
-        if not combo or not all(isinstance(name, str) for name in combo):
-            check.problem(items.line_of(index), f"rule '{rule_id}': a combination is a concept name or a list of them")
-            continue
-        unknown = [name for name in combo if name not in concepts or name in ROLES]
-        for name in unknown:
-            check.problem(items.line_of(index), f"rule '{rule_id}' names an unknown concept '{name}'")
-        if not unknown:
-            found.append(combo)
-    return tuple(found)
-
-
-def examples(path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
-    """Each rule's example messages, by rule id: 'reports' it must fire on, 'mentions' it must not."""
-    from mbcbot.yamlfile import read_yaml
-
-    data, problems = read_yaml(path)
-    found: dict[str, dict[str, tuple[str, ...]]] = {}
-    if problems or not isinstance(data, dict):
-        return found
-    for group in ("emergency", "advice"):
-        for entry in data.get(group) or []:
-            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-                found[f"{group}:{entry['id']}"] = {key: tuple(entry.get(key) or ()) for key in ("reports", "mentions")}
-    return found

@@ -80,8 +80,8 @@ class Dialogue:
                 if said == rest or not said:
                     continue
                 asked = self.matcher.query(said)
-                if uncovered and not self._names_something(asked, said):
-                    continue  # "has kidney disease, is that from the cancer?": "that" is the uncovered subject
+                if uncovered and (asked.not_covered or not self._names_something(asked, said)):
+                    continue  # "has kidney disease, is that from the cancer?": about the uncovered subject
                 answered, answered_after = self._answer(asked, session, uncovered)
                 if answered.kind == "answer":
                     return answered, answered_after

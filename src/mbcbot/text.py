@@ -17,7 +17,7 @@ _LETTERS = re.compile(r"[a-z]+")
 _WORD = re.compile(r"[a-z0-9]+\+?")
 _SENTENCE_END = re.compile(r"[.!?]([\"\u201d\u2019]?\s+)(?=[\"\u201c\u2018A-Z])")  # group 1: what lies between two
 _CLAUSE_END = re.compile(r"(?<=[.!?;:\n])(?!\d)\s*")  # after the mark that ends a sentence or clause (not "38.5")
-_CLAUSE_COMMA = re.compile(r"(?<=[.!?;:,\n])(?!\d)\s*")  # and after commas (not "1,000")
+_CLAUSE_COMMA = re.compile(r"(?<=[.!?;:,\n])(?!\d)\s*|\s+[-\u2013\u2014]+\s+")  # after commas (not "1,000") and dashes
 _VOWEL = re.compile(r"[aeiouy]")
 _ASCII_WORDS = bytes(  # for ASCII text without "+": capitals lowered, anything not a letter or digit a space
     code if chr(code).islower() or chr(code).isdigit() else ord(chr(code).lower()) if chr(code).isalnum() else ord(" ")
@@ -146,7 +146,8 @@ def sentences(text: str) -> list[str]:
 
 
 def clauses(text: str, commas: bool = False) -> list[str]:
-    """The clauses of a message, each ending with its mark: split after . ! ? ; : and line ends (and commas)."""
+    """The clauses of a message, each ending with its mark: split after . ! ? ; : and line ends (and with `commas`,
+    after commas and at a dash between spaces: "writing an essay - what's the link ...")."""
     return [part for part in (_CLAUSE_COMMA if commas else _CLAUSE_END).split(text) if part.strip()]
 
 

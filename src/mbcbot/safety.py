@@ -133,6 +133,9 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
             return False  # another time opens its sentence ("Years ago, long before any of this, ...")
         if passed:
             return False  # it has passed since ("couldn't breathe for a minute, but it passed. she's fine now")
+    asked = [hit for hit in in_clause if hit.concept == "asks_of" and not flag.start <= hit.start <= flag.end]
+    if rule.crisis and asked and clause[2]:
+        return False  # "how do people cope when they feel suicidal?": asked about, whoever "they" are
     framing = {hit.end: hit for hit in in_clause if hit.concept in ("person", "general") and hit.end < flag.start}
     for at in range(flag.start - 1, clause[0] - 1, -1):
         hit = framing.get(at)
@@ -145,9 +148,8 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
             ahead = framing.get(before.start - 1)
             return ahead is None or ahead.concept != "general"
         return before is None or before.concept != "general"  # "can I have seizures" asks; "I have" reports
-    asked = [hit for hit in in_clause if hit.concept == "asks_of" and not flag.start <= hit.start <= flag.end]
     if rule.crisis:  # words of a crisis count unless asked about in a clause that asks ("are suicide rates higher ...?")
-        return not (asked and clause[2])
+        return True
     return not (asked or clause[2])  # "chest pain lung mets", "... like headaches or seizures?": asked, told by no one
 
 

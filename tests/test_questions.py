@@ -71,6 +71,9 @@ FLOORS = {
     "blind-2026-12-05ab1.yaml": 0.97,
     "blind-2026-12-05ab4.yaml": 0.98,
     "blind-2026-12-05ab2.yaml": 0.92,
+    "blind-2026-12-05ac2.yaml": 0.93,
+    "blind-2026-12-05ac3.yaml": 0.96,
+    "blind-2026-12-05ac4.yaml": 0.96,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -120,6 +123,9 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-05ab1.yaml": 1,
     "blind-2026-12-05ab4.yaml": 1,
     "blind-2026-12-05ab2.yaml": 3,
+    "blind-2026-12-05ac2.yaml": 2,
+    "blind-2026-12-05ac3.yaml": 1,
+    "blind-2026-12-05ac4.yaml": 1,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mbcbot.errors import Problem
-from mbcbot.model import COMMAND_GROUPS, COMMANDS, INTENTS, Conversation, FrozenMap, Phrasebook
+from mbcbot.model import COMMAND_GROUPS, COMMANDS, INTENTS, PARTING, Conversation, FrozenMap, Phrasebook
 from mbcbot.phrases import Node, parsed, phrasebook
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, stem, words
@@ -134,12 +134,12 @@ def _patterns(check: FileCheck, value: object, line: int, what: str) -> tuple[st
 def _intents(check: FileCheck, data: LineDict) -> tuple[Phrasebook, frozenset[str]]:
     """The small-talk phrases, filed by the words they open with, and the filler words read beside them."""
     table = check.mapping(data.get("intents", LineDict()), data.line_of("intents"), "'intents'")
-    check.keys(table, "'intents'", {*INTENTS, "filler"})
+    check.keys(table, "'intents'", {*INTENTS, "filler"}, {PARTING})
     named: dict[str, list[Node]] = {}
-    for name in INTENTS:
-        items = table.get(name)
+    for name in (*INTENTS, PARTING):
+        items = table.get(name, LineList() if name == PARTING else None)
         items = items if isinstance(items, LineList) else check.sequence(items, table.line_of(name), f"intent '{name}'")
-        if not items:
+        if not items and name != PARTING:
             check.problem(table.line_of(name), f"intent '{name}' has no phrases")
         for index, item in enumerate(items):
             line = items.line_of(index)

@@ -13,7 +13,7 @@ wrote this?" asks for the sources.
 from __future__ import annotations
 
 from mbcbot.matching import Matcher
-from mbcbot.model import INTENTS, Conversation, Phrasebook
+from mbcbot.model import INTENTS, PARTING, Conversation, Phrasebook
 from mbcbot.phrases import Hit, hits
 from mbcbot.text import clauses, plain, stem, words
 
@@ -21,8 +21,14 @@ from mbcbot.text import clauses, plain, stem, words
 def intent_of(rules: Conversation, said: str, found: list[Hit] | None = None) -> str | None:
     """The intent of a message read whole as small talk (plain text; `found`: its small-talk phrases, when
     already read), or None."""
-    names = whole_reading(rules.intents, rules.filler, said, found)
-    return max(names, key=INTENTS.index) if names else None
+    return _winner(whole_reading(rules.intents, rules.filler, said, found))
+
+
+def _winner(names: list[str] | None) -> str | None:
+    """The intent of the small-talk phrases named: the later intent wins; partings ("I'll ask the nurse") are a
+    goodbye alone, and part of the intent beside them ("I'll ask the nurse, thanks")."""
+    intents = [name for name in names or () if name != PARTING]
+    return max(intents, key=INTENTS.index) if intents else "goodbye" if names else None
 
 
 def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, found: list[Hit]) -> str | None:
@@ -57,7 +63,7 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, foun
                 told = True
             elif rules.asking.search(said_part):
                 asked = True
-    return None if told and asked else max(names, key=INTENTS.index)
+    return None if told and asked else _winner(names)
 
 
 def _tells_only(rules: Conversation, said: str) -> bool:

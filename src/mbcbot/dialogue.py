@@ -85,7 +85,17 @@ class Dialogue:
                 answered, answered_after = self._answer(asked, session, uncovered)
                 if answered.kind == "answer":
                     return answered, answered_after
+            told = self._told_one(query, text, rest)
+            if told is not None:  # "my mum has just found out it's in her liver": what its slide says
+                return self._quoted([told], query), after._replace(pack=told.pack, slide=told.number, subject=told.number)
         return reply, after
+
+    def _told_one(self, query: Query, text: str, said: str) -> Slide | None:
+        """The one slide named by a message that tells of someone and asks nothing, if it names one."""
+        if query.not_covered or not self.rules.telling.match(said) or any(asks(part, self.rules) for part in clauses(text)):
+            return None
+        named = self.matcher.named(query)
+        return named[0] if len(named) == 1 else None
 
     def explained(self, message: str, session: Session) -> dict[str, object]:
         """Why a message gets its reply: the words read, their weights, the slides scored."""

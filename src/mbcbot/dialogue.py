@@ -229,6 +229,7 @@ class Dialogue:
             subjects = self.matcher.subjects
             holding = [c for c in ranked if any(term in c.matched for term in named) or subjects.intersection(c.matched)]
             chosen = [c for c in chosen if c in holding] or _chosen(holding)  # a slide that holds it, if one covers enough
+        chosen = chosen or self.matcher.scoped(ranked, query)
         if not chosen:
             return self._fallback(query, ranked), session
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):

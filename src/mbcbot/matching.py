@@ -24,6 +24,7 @@ TIE_RATIO = 0.85  # slides this close to the best are shown together, or asked a
 MAX_TOGETHER = 3  # at most this many slides quoted in one answer
 SPECIFIC_SLIDES = 2  # a title word on at most this many slides names a subject ("liver", not "cancer")
 MIN_ASPECT_WEIGHT = 0.4  # words on most slides ("cancer", "spread") pick no sentence
+SCOPED_COVERAGE = 0.5  # a slide's own subject asked of a place another slide names ("treat it in the liver") answers
 LEAD_SENTENCES = 2  # a question naming only a slide's subject gets its first sentences
 MAX_SCORED = 300  # slides scored per question at most; only very large knowledge bases reach it
 JOINERS = frozenset({"and", "or", "&"})  # "the liver and lungs" names two subjects, each with its own slide
@@ -163,6 +164,17 @@ class Matcher:
         ("Most Common Places It Spreads") names no subject."""
         asked = {term for term in query.known if term in self.titled}
         return [index.slide for index in self._slides if asked & index.title and index.title <= self.titled]
+
+    def scoped(self, ranked: list[Candidate], query: Query) -> list[Candidate]:
+        """The best slide, when it holds its own subject as asked and every other word asked names another slide's
+        subject or stands on most slides ("how do they treat it when it's in the liver?": Treatment)."""
+        if not ranked or ranked[0].coverage < SCOPED_COVERAGE or query.unknown or query.not_covered:
+            return []
+        best = ranked[0]
+        if self._slides[self._order_of[(best.slide.pack, best.slide.number)]].subject.isdisjoint(best.matched):
+            return []
+        rest = [term for term in query.known if term not in best.matched]
+        return [best] if rest and all(t in self.titled or self._weights.get(t, 1.0) < MIN_ASPECT_WEIGHT for t in rest) else []
 
     def each_subject(self, ranked: list[Candidate], query: Query) -> list[Candidate]:
         """When the question joins the subjects of several slides ("the liver and lungs"): those slides."""

@@ -74,6 +74,8 @@ FLOORS = {
     "blind-2026-12-05ac2.yaml": 0.93,
     "blind-2026-12-05ac3.yaml": 0.96,
     "blind-2026-12-05ac4.yaml": 0.96,
+    "blind-2026-12-05ad1.yaml": 0.95,
+    "blind-2026-12-05ad2.yaml": 0.92,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -126,6 +128,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-05ac2.yaml": 2,
     "blind-2026-12-05ac3.yaml": 1,
     "blind-2026-12-05ac4.yaml": 1,
+    "blind-2026-12-05ad1.yaml": 2,
+    "blind-2026-12-05ad2.yaml": 2,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -12,12 +12,12 @@ from mbcbot.navigation import Navigator
 from mbcbot.phrases import Hit
 from mbcbot.phrases import hits as phrases_in
 from mbcbot.queries import Query
-from mbcbot.questions import asks, question_clauses
+from mbcbot.questions import asks_anything, question_clauses
 from mbcbot.replies import Voice, titles
 from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
 from mbcbot.spelling import is_slip
-from mbcbot.text import clauses, normalised, plain, rewritten, words
+from mbcbot.text import normalised, plain, rewritten, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
 MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
@@ -51,7 +51,7 @@ class Dialogue:
             return safety, session._replace(alert=safety.rule.partition(":")[2] if safety.kind == "emergency" else "")
         alert, session = session.alert, session._replace(alert="")
         reply, after = self._read(text, flat, session, shown_whole)
-        if alert and reply.kind == "fallback" and not any(asks(clause, self.rules) for clause in clauses(text)):
+        if alert and reply.kind == "fallback" and not asks_anything(text, self.rules):
             again = self._again(alert)  # "she'll lie down and see if it passes": not moving on
             if again is not None:
                 return again, after._replace(alert=alert)
@@ -92,7 +92,7 @@ class Dialogue:
 
     def _told_one(self, query: Query, text: str, said: str) -> Slide | None:
         """The one slide named by a message that tells of someone and asks nothing, if it names one."""
-        if query.not_covered or not self.rules.telling.match(said) or any(asks(part, self.rules) for part in clauses(text)):
+        if query.not_covered or not self.rules.telling.match(said) or asks_anything(text, self.rules):
             return None
         named = self.matcher.named(query)
         return named[0] if len(named) == 1 else None

@@ -122,9 +122,7 @@ class Safety(NamedTuple):
 
 
 INTENTS = ("greeting", "thanks", "goodbye", "help", "sources")  # small talk, in the order the later wins
-PARTING = (
-    "parting"  # small talk that closes a conversation ("I'll ask the nurse"): a goodbye alone, else part of the intent beside it
-)
+PARTING = "parting"  # closing small talk ("I'll ask the nurse"): a goodbye alone, else part of the intent beside it
 COMMANDS = ("more", "onward", "next", "previous", "slide", "listed", "beside", "topics", "restart")  # navigation said in words
 # the named groups a command must have: the slide number, the list item, which way and the slide named
 COMMAND_GROUPS = {"slide": ("n",), "listed": ("n",), "beside": ("way", "name")}

@@ -35,6 +35,11 @@ def asks(clause: str, rules: Conversation) -> bool:
     return clause.rstrip().endswith("?") or bool(rules.asking.search(plain(clause)))
 
 
+def asks_anything(text: str, rules: Conversation) -> bool:
+    """Whether any clause of a message asks a question."""
+    return any(asks(clause, rules) for clause in clauses(text))
+
+
 def joined_questions(part: str, rules: Conversation, separable: Callable[[str], bool] | None = None) -> list[str]:
     """The two halves of a clause that joins a question to a story ("her back is worse at night and dad wants to
     know what happens in the bones") or to another question ("where does it spread to and how do they treat it?"),

@@ -148,9 +148,8 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
             ahead = framing.get(before.start - 1)
             return ahead is None or ahead.concept != "general"
         return before is None or before.concept != "general"  # "can I have seizures" asks; "I have" reports
-    if rule.crisis:  # words of a crisis count unless asked about in a clause that asks ("are suicide rates higher ...?")
-        return True
-    return not (asked or clause[2])  # "chest pain lung mets", "... like headaches or seizures?": asked, told by no one
+    # words of a crisis count (their asking was read above); other flags told by no one are asked about
+    return rule.crisis or not (asked or clause[2])  # "chest pain lung mets", "... like headaches or seizures?"
 
 
 def _tells(now: Hit, flag: Hit, told: list[Hit], framed: bool) -> bool:

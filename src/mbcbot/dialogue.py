@@ -51,8 +51,9 @@ class Dialogue:
             return safety, session._replace(alert=safety.rule.partition(":")[2] if safety.kind == "emergency" else "")
         alert, session = session.alert, session._replace(alert="")
         reply, after = self._read(text, flat, session, shown_whole)
-        if alert and reply.kind == "fallback" and not asks_anything(text, self.rules):
-            again = self._again(alert)  # "she'll lie down and see if it passes": not moving on
+        read_on = reply.kind in ("fallback", "clarify") or reply.rule == "match"  # not small talk or a command
+        if alert and read_on and not asks_anything(text, self.rules):
+            again = self._again(alert)  # "she'll lie down and see if it passes", "it's stopped": not moving on
             if again is not None:
                 return again, after._replace(alert=alert)
         return reply, after

@@ -37,7 +37,7 @@ def asks(clause: str, rules: Conversation) -> bool:
 
 def asks_anything(text: str, rules: Conversation) -> bool:
     """Whether any clause of a message asks a question."""
-    return any(asks(clause, rules) for clause in clauses(text))
+    return any(asks(clause, rules) for clause in clauses(text, commas=True))
 
 
 def joined_questions(part: str, rules: Conversation, separable: Callable[[str], bool] | None = None) -> list[str]:

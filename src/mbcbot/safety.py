@@ -121,12 +121,15 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     clause = _clause_of(text, flag.start)
     # "if mum ever has a fit, what do I do?": another time just before the flag sets it at that time
     framed = any(clause[0] <= hit.start < flag.start <= hit.end + FRAMING_REACH for hit in told)
-    if any(_tells(now, flag, told, framed) for now in hits if now.concept == "now"):
+    overs = [hit for hit in hits if hit.concept == "over"]
+    nows = [hit for hit in hits if hit.concept == "now" and not _overlaps(hit, overs)]  # not "nothing going on now"
+    if any(_tells(now, flag, told, framed) for now in nows):
         return True
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
     if any(hit.concept == "not_now" for hit in in_clause):
         return False  # told of another time
-    passed = [hit for hit in hits if hit.concept == "over" and flag.end <= hit.start and not rule.lasting]
+    asking = {hit.end for hit in hits if hit.concept == "general"}
+    passed = [hit for hit in overs if flag.end <= hit.start and hit.start - 1 not in asking and not rule.lasting]
     if told or passed:
         sentence = _clause_of(text, flag.start, commas=False)
         if any(hit.start == sentence[0] for hit in told):

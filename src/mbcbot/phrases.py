@@ -90,11 +90,11 @@ def _seconds(node: Node) -> frozenset[str] | None:
     parts = _flat(node)
     if len(parts) < 2 or parts[0][0] not in ("w", "set"):
         return None
-    second = parts[1]
-    if second[0] in ("w", "set") or (second[0] == "alt" and not _empty(second)):
-        found = _firsts(second)
-        return frozenset(found) if found and all(_plain(word) for word in found) else None
-    return None
+    rest: Node = ("seq", tuple(parts[1:]))
+    if _empty(rest):  # the phrase may end after its first word: any word may follow
+        return None
+    found = _firsts(rest)  # through optional groups ("is (a |)temp" goes on with "a" or "temp")
+    return frozenset(found) if found and all(_plain(word) for word in found) else None
 
 
 def _flat(node: Node) -> list[Node]:

@@ -453,6 +453,8 @@ def test_skipping_to_a_slide_by_name_is_navigation_not_advice(bot: Bot, message:
         ("wat r the simtoms of it in the livr", 5),
         ("wat dose metastatic meen", 1),
         ("wat trtmnt 4 stg 4", 8),
+        ("ploorul fluid", 6),
+        ("what does the lymf glans do", 3),
     ],
 )
 def test_text_speak_without_vowels_and_sound_alike_spellings_are_read(bot: Bot, message: str, slide: int) -> None:

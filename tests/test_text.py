@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from mbcbot.lexicon import _standing
 from mbcbot.model import Slide
-from mbcbot.text import Reader, normalised, sentences, stems, words
+from mbcbot.text import Reader, normalised, sentences, stems, vowel_key, words
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -106,3 +106,7 @@ def test_lexicon_finds_the_phrases_that_stand_in_the_text(
 
 def test_invisible_characters_inside_a_word_are_dropped() -> None:
     assert words(normalised("li\u200bver lu\u00adngs br\u2060ain")) == ["liver", "lungs", "brain"]
+
+
+def test_the_vowel_key_reads_every_run_of_vowels_as_one_sound() -> None:
+    assert vowel_key("ploorul") == vowel_key("pleural") == "plaral"

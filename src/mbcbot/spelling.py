@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from mbcbot.text import consonants, phonetic_key
+from mbcbot.text import consonants, phonetic_key, vowel_key
 
 SHORTEST_CORRECTED = 4  # shorter words are too ambiguous to correct ("dog" is not "drug")
 LONG_WORD = 8  # from this length two typing mistakes are corrected, below it one
@@ -25,13 +25,18 @@ class Speller:
         self._by_sound: dict[str, str] = {}
         self._by_initial: dict[str, list[str]] = {}
         by_consonants: dict[str, list[str]] = {}
+        by_vowels: dict[str, set[str]] = {}
         for word in known:
             self._by_sound.setdefault(phonetic_key(word), word)
+            if len(word) > SHORT_WORD and word not in self._guarded:
+                by_vowels.setdefault(vowel_key(word), set()).add(word)
             self._by_initial.setdefault(word[0], []).append(word)
             written = consonants(word)
             if written != word and word not in self._guarded:
                 by_consonants.setdefault(written, []).append(word)
                 by_consonants.setdefault(written + "s", []).append(word + "s")  # "orgns"
+        # by ear: only a key one known word has ("ploorul" is "pleural")
+        self._by_vowels = {key: next(iter(found)) for key, found in by_vowels.items() if len(found) == 1}
         # text-speak: a word with a subject before one without ("brst" is "breast", not "burst")
         self._by_consonants = {key: min(found, key=self._rank) for key, found in by_consonants.items()}
 
@@ -75,7 +80,7 @@ class Speller:
         close = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None)
         close = [found for found in close if (found[1] < 2 or found[0][:2] == word[:2]) and self._allowed(word, found[0])]
         if not close:
-            return word
+            return self._by_vowels.get(vowel_key(word), word) if len(word) > SHORT_WORD else word
         # Equal distances: a dropped or swapped letter is the commonest slip ("livr" is "liver", not "live";
         # "ruose" is "rouse", not "rose").
         # Then a word the slides cover before a subject they do not ("meen" is "mean", not "men"), and a word

@@ -153,6 +153,7 @@ def clauses(text: str, commas: bool = False) -> list[str]:
 
 _Y_BETWEEN_CONSONANTS = re.compile(r"(?<=[^aeiou])y(?=[^aeiou])")
 _VOWELS = re.compile(r"[aeiouy]")
+_VOWEL_RUN = re.compile(r"[aeiouy]+")
 
 
 def phonetic_key(word: str) -> str:
@@ -167,6 +168,12 @@ def phonetic_key(word: str) -> str:
     if len(key) > 4 and key.endswith("es"):  # "bones" and "boans" both sound "bons"
         return key[:-2] + "s"
     return key[:-1] if len(key) > 3 and key.endswith("e") else key
+
+
+def vowel_key(word: str) -> str:
+    """The sound-alike key with every run of vowels read as one vowel sound, for writers who spell by ear
+    ("ploorul" and "pleural" both read "plaral")."""
+    return _VOWEL_RUN.sub("a", phonetic_key(word))
 
 
 def holds(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:

@@ -76,6 +76,10 @@ FLOORS = {
     "blind-2026-12-05ac4.yaml": 0.96,
     "blind-2026-12-05ad1.yaml": 0.95,
     "blind-2026-12-05ad2.yaml": 0.92,
+    "blind-2026-12-05ae1.yaml": 0.98,
+    "blind-2026-12-05ae2.yaml": 0.93,
+    "blind-2026-12-05ae3.yaml": 0.94,
+    "blind-2026-12-05ae4.yaml": 0.97,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -130,6 +134,10 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-05ac4.yaml": 1,
     "blind-2026-12-05ad1.yaml": 2,
     "blind-2026-12-05ad2.yaml": 2,
+    "blind-2026-12-05ae1.yaml": 1,
+    "blind-2026-12-05ae2.yaml": 1,
+    "blind-2026-12-05ae3.yaml": 1,
+    "blind-2026-12-05ae4.yaml": 1,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -80,6 +80,8 @@ FLOORS = {
     "blind-2026-12-05ae2.yaml": 0.93,
     "blind-2026-12-05ae3.yaml": 0.94,
     "blind-2026-12-05ae4.yaml": 0.97,
+    "blind-2026-12-05af1.yaml": 0.94,
+    "blind-2026-12-05af2.yaml": 0.89,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -138,6 +140,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-05ae2.yaml": 1,
     "blind-2026-12-05ae3.yaml": 1,
     "blind-2026-12-05ae4.yaml": 1,
+    "blind-2026-12-05af1.yaml": 4,
+    "blind-2026-12-05af2.yaml": 3,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -133,6 +133,7 @@ def test_first_words_of_a_phrase_with_optional_words() -> None:
         ("  - id: breathing\n", "  - id: seizure-now\n", "emergency rule id 'seizure-now' is used twice"),
         ("    when: [seizure]\n", "    when: [seizure]\n    within: many\n", "'within' must be a whole number"),
         ("  person: [", "  persons: [", "has an unknown key 'persons'"),
+        ("remembered: [anticancer,", "remembered: [anticancr,", "'remembered' names 'anticancr', which is not a concept"),
     ],
 )
 def test_a_broken_safety_file_names_its_line(knowledge_copy: Path, old: str, new: str, fragment: str) -> None:
@@ -143,3 +144,28 @@ def test_a_broken_safety_file_names_its_line(knowledge_copy: Path, old: str, new
     assert any(fragment in p.message for p in problems), problems
     assert all(p.line >= 1 for p in problems)
     assert any(abs(p.line - line) <= 1 for p in problems if fragment in p.message), (line, problems)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "now", "rule"),
+    [
+        ("my wife is on chemo", "she's got the shivers", "emergency:fever-after-treatment"),
+        ("mum has mets in her spine", "her legs feel a bit funny and heavy", "emergency:sudden-weakness"),
+        ("dad is on morphine for the pain", "he keeps nodding off mid sentence", "emergency:opioid-toxicity"),
+    ],
+)
+def test_a_red_flag_completes_a_combination_with_a_concept_an_earlier_message_named(
+    bot: Bot, earlier: str, now: str, rule: str
+) -> None:
+    _, session = bot.reply(earlier)
+    reply, after = bot.reply(now, session)
+    assert (reply.kind, reply.rule) == ("emergency", rule)
+    alone, _ = bot.reply(now)
+    assert alone.kind != "emergency"  # the same words with nothing said before
+    assert all(name.isascii() and " " not in name for name in after.context)  # concept names, never the words
+
+
+def test_an_earlier_concept_is_never_the_red_flag_itself(bot: Bot) -> None:
+    _, session = bot.reply("my wife is on chemo")
+    reply, _ = bot.reply("is shivering a sign of lung mets?", session)
+    assert reply.kind != "emergency"

@@ -66,6 +66,16 @@ def test_the_state_holds_only_ids_never_words(client: TestClient) -> None:
     assert json.loads(decoded)[1:4] == ["metastatic-breast-cancer", 5, 1]
 
 
+def test_the_state_remembers_safety_concepts_by_name_only(client: TestClient) -> None:
+    first = chat(client, "my wife is on chemo")
+    payload = str(first["state"]).split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    assert "chemo" not in decoded and "wife" not in decoded
+    assert json.loads(decoded)[7] == ["anticancer"]
+    second = chat(client, "she's got the shivers", str(first["state"]))
+    assert second["reply"]["kind"] == "emergency"  # type: ignore[index]
+
+
 @pytest.mark.parametrize("state", ["garbage", "a.b", "x" * 600, ""])
 def test_a_bad_state_starts_afresh_never_a_500(client: TestClient, state: str) -> None:
     response = client.post("/api/v1/chat", json={"message": "more", "state": state})

@@ -14,7 +14,7 @@ from mbcbot.phrases import hits as phrases_in
 from mbcbot.queries import Query
 from mbcbot.questions import asks_anything, question_clauses
 from mbcbot.replies import Voice, titles
-from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits
+from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits, remembered
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
 from mbcbot.spelling import is_slip
 from mbcbot.text import normalised, plain, rewritten, words
@@ -38,7 +38,7 @@ class Dialogue:
         """The reply to `message` and the session after it."""
         shown_whole, session = session.whole, session._replace(turns=session.turns + 1, whole=False)
         if len(message) > self.rules.max_message_chars:  # safety reads it all the same (a bounded part of a huge one)
-            emergency = self.emergency(message)
+            emergency = self.emergency(message, session.context)
             too_long = self.voice.simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars)
             return emergency or too_long, session
         text = normalised(message)
@@ -46,7 +46,9 @@ class Dialogue:
         if not flat:
             rule = "input:empty" if not text else "input:not-understood"
             return self.voice.simple("fallback", "empty" if not text else "not_understood", rule), session
-        safety = self._safety(text, flat, session.alert)
+        found = hits(self.knowledge.safety, text)
+        safety = self._safety(text, flat, found, session)
+        session = session._replace(context=tuple(sorted(remembered(self.knowledge.safety, found).union(session.context))))
         if safety is not None:
             return safety, session._replace(alert=safety.rule.partition(":")[2] if safety.kind == "emergency" else "")
         alert, session = session.alert, session._replace(alert="")
@@ -123,28 +125,29 @@ class Dialogue:
             "min_coverage": MIN_COVERAGE,
         }
 
-    def emergency(self, message: str) -> Reply | None:
-        """The emergency reply when the message reports an emergency or a crisis (of any length), else None."""
+    def emergency(self, message: str, context: tuple[str, ...] = ()) -> Reply | None:
+        """The emergency reply when the message reports an emergency or a crisis (of any length), else None;
+        `context`: the safety concepts the conversation remembers."""
         text = normalised(message[:MAX_SAFETY_CHARS])
-        rule = self._emergency_rule(text, plain(text), hits(self.knowledge.safety, text))
+        rule = self._emergency_rule(text, plain(text), hits(self.knowledge.safety, text), context)
         return self._emergency(rule.id, rule.crisis) if rule is not None else None
 
-    def _emergency_rule(self, text: str, flat: str, found: list[Hit]) -> Rule | None:
+    def _emergency_rule(self, text: str, flat: str, found: list[Hit], context: tuple[str, ...] = ()) -> Rule | None:
         """The emergency rule the message reports, read as typed and then with its spelling corrected."""
         safety = self.knowledge.safety
-        rule = emergency_rule(safety, text, found)  # clause breaks are read from the punctuation
+        rule = emergency_rule(safety, text, found, context)  # clause breaks are read from the punctuation
         if rule is None:
             said = words(flat)
             if [self.matcher.corrected(word) for word in said] == said:  # nothing to mend: most messages
                 return None
             corrected = rewritten(text, self.matcher.corrected)  # punctuation kept: the clauses read as typed
-            return emergency_rule(safety, corrected, hits(safety, corrected))
+            return emergency_rule(safety, corrected, hits(safety, corrected), context)
         mended = rewritten(text, self._slip_mended)
         if plain(mended) == flat:
             return rule
         fixed = hits(safety, mended)
         flags = {hit.concept for hit in found if hit.concept not in ROLES}
-        if flags <= {hit.concept for hit in fixed} and emergency_rule(safety, mended, fixed) is None:
+        if flags <= {hit.concept for hit in fixed} and emergency_rule(safety, mended, fixed, context) is None:
             return None  # the same red flags, asked about once a slip is mended ("one of the siggns of it")
         return rule
 
@@ -153,12 +156,11 @@ class Dialogue:
         fixed = self.matcher.corrected(word)
         return fixed if is_slip(word, fixed) else word
 
-    def _safety(self, text: str, flat: str, alert: str = "") -> Reply | None:
-        found = hits(self.knowledge.safety, text)
-        rule = self._emergency_rule(text, flat, found)
+    def _safety(self, text: str, flat: str, found: list[Hit], session: Session) -> Reply | None:
+        rule = self._emergency_rule(text, flat, found, session.context)
         if rule is not None:
             return self._emergency(rule.id, rule.crisis)
-        again = self._again(alert) if any(hit.concept == "still_urgent" for hit in found) else None
+        again = self._again(session.alert) if any(hit.concept == "still_urgent" for hit in found) else None
         if again is not None:  # "just wait till morning?", after an emergency
             return again
         rule = advice_rule(self.knowledge.safety, text, found)

@@ -119,6 +119,7 @@ class Safety(NamedTuple):
     advice: tuple[Rule, ...]
     vocabulary: frozenset[str]  # every plain word the concepts name: misspellings of them are corrected
     shorthand: Mapping[str, str] = FrozenMap()  # text-speak read as the word it stands for ("u" -> "you")
+    remembered: frozenset[str] = frozenset()  # concepts a conversation keeps from earlier messages ("on chemo")
 
 
 INTENTS = ("greeting", "thanks", "goodbye", "help", "sources")  # small talk, in the order the later wins
@@ -231,3 +232,4 @@ class Session(NamedTuple):
     subject: int = 0  # the slide whose subject the last question named ("can it spread to the brain?": Brain), or 0
     alert: str = ""  # the emergency rule the last reply answered ("fever-after-treatment"), or "": a rule id only
     whole: bool = False  # the last reply showed the slide in hand whole: "more" goes on to the next
+    context: tuple[str, ...] = ()  # remembered safety concepts earlier messages named ("anticancer"): names only

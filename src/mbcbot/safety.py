@@ -16,6 +16,7 @@ optional word, `word*` for any word that begins so, `_` for any one word, and
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterable
 
 from mbcbot.model import Rule, Safety
 from mbcbot.phrases import Hit
@@ -28,10 +29,12 @@ FRAMING_REACH = 2  # words after another time ("if she ever has a fit") that it 
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 
 
-def emergency_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
-    """The emergency rule (a crisis rule first) that `text`, whose concept phrases are `found`, reports."""
+def emergency_rule(safety: Safety, text: str, found: list[Hit], context: Iterable[str] = ()) -> Rule | None:
+    """The emergency rule (a crisis rule first) that `text`, whose concept phrases are `found`, reports; a
+    combination may take a concept from `context`, the remembered concepts of earlier messages ("she's on chemo",
+    then "she's shivering"), but never its red flag."""
     live = _not_negated(found)
-    held = {hit.concept for hit in live}
+    held = {hit.concept for hit in live}.union(context)
     fired = [rule for rule in safety.emergency if not held.isdisjoint(rule.flags) and _fires(rule, live, held, text)]
     return next((rule for rule in fired if rule.crisis), fired[0]) if fired else None
 
@@ -53,6 +56,11 @@ def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     return next((rule for rule in advised if any(_together(rule, combo, found, held) for combo in rule.when)), None)
 
 
+def remembered(safety: Safety, found: list[Hit]) -> set[str]:
+    """The concepts of `found` a conversation remembers for later messages (not those negated: "not on chemo")."""
+    return {hit.concept for hit in _not_negated(found) if hit.concept in safety.remembered}
+
+
 def _overlaps(hit: Hit, others: list[Hit]) -> bool:
     return any(other.start <= hit.end and hit.start <= other.end for other in others)
 
@@ -72,9 +80,9 @@ def _together(rule: Rule, combo: tuple[str, ...], found: list[Hit], held: set[st
     if not rule.within or len(combo) < 2:
         return True
     first = [hit for hit in found if hit.concept == combo[0]]
-    return all(
-        any(abs(other.start - hit.start) <= rule.within for hit in first for other in found if other.concept == concept)
-        for concept in combo[1:]
+    near = [[other for other in found if other.concept == concept] for concept in combo[1:]]
+    return all(  # a concept remembered from earlier messages has no place here: it stands near
+        not others or any(abs(other.start - hit.start) <= rule.within for hit in first for other in others) for others in near
     )
 
 

@@ -27,7 +27,7 @@ def safety_from(path: Path) -> tuple[Safety, list[Problem]]:
     if problems:
         return _safety({}, (), (), frozenset()), problems
     data = check.mapping(data, 1, "the file")
-    check.keys(data, "the safety file", {"concepts", "framing", "emergency", "advice"}, {"shorthand"})
+    check.keys(data, "the safety file", {"concepts", "framing", "emergency", "advice"}, {"shorthand", "remembered"})
     concepts: dict[str, list[Node]] = {}
     vocabulary: set[str] = set()
     shorthand = _shorthand(check, data)
@@ -56,7 +56,17 @@ def safety_from(path: Path) -> tuple[Safety, list[Problem]]:
     emergency = _rules(check, data, "emergency", concepts)
     advice = _rules(check, data, "advice", concepts)
     vocabulary.update(shorthand)
-    return _safety(concepts, emergency, advice, frozenset(vocabulary), shorthand), check.problems
+    remembered = _remembered(check, data, concepts)
+    return _safety(concepts, emergency, advice, frozenset(vocabulary), shorthand, remembered), check.problems
+
+
+def _remembered(check: FileCheck, data: LineDict, concepts: Mapping[str, list[Node]]) -> frozenset[str]:
+    """The concepts a conversation remembers from earlier messages; each must be a concept of the file."""
+    names = check.sequence(data.get("remembered", []), data.line_of("remembered"), "'remembered'")
+    for index, name in enumerate(names):
+        if name not in concepts:
+            check.problem(names.line_of(index), f"'remembered' names {name!r}, which is not a concept")
+    return frozenset(name for name in names if name in concepts)
 
 
 def _shorthand(check: FileCheck, data: LineDict) -> dict[str, str]:
@@ -77,9 +87,11 @@ def _safety(
     advice: Iterable[Rule],
     vocabulary: frozenset[str],
     shorthand: Mapping[str, str] | None = None,
+    remembered: frozenset[str] = frozenset(),
 ) -> Safety:
     """The frozen safety rules, each phrase filed under the words it can open with."""
-    return Safety(FrozenMap(phrasebook(concepts)), tuple(emergency), tuple(advice), vocabulary, FrozenMap(shorthand or {}))
+    frozen_shorthand = FrozenMap(shorthand or {})
+    return Safety(FrozenMap(phrasebook(concepts)), tuple(emergency), tuple(advice), vocabulary, frozen_shorthand, remembered)
 
 
 def _phrase(check: FileCheck, item: object, line: int, concept: str) -> Node | None:

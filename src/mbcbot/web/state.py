@@ -2,7 +2,8 @@
 
 The token holds the session's pack id, slide number, turn count, the slide of
 the subject asked last, the emergency rule answered last, whether that slide
-was shown whole, and when it was issued; never the person's words. Any worker holding the same secret can read
+was shown whole, the names of the safety concepts the conversation remembers
+("anticancer"), and when it was issued; never the person's words. Any worker holding the same secret can read
 it. A tampered, expired or foreign token reads as no token.
 """
 
@@ -17,7 +18,8 @@ import secrets
 
 from mbcbot.model import Session
 
-VERSION = "4"
+VERSION = "5"
+MAX_REMEMBERED = 32  # remembered concept names a token may carry
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # made once, not per token
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
@@ -36,7 +38,8 @@ class StateCodec:
 
     def token(self, session: Session, now: float) -> str:
         """The signed token for `session`, issued at `now`."""
-        fields = [VERSION, session.pack, session.slide, session.turns, session.subject, session.alert, session.whole, int(now)]
+        fields = [VERSION, session.pack, session.slide, session.turns, session.subject, session.alert, session.whole]
+        fields += [list(session.context), int(now)]
         body = _ENCODER.encode(fields)
         payload = base64.urlsafe_b64encode(body.encode("ascii")).rstrip(b"=").decode("ascii")
         return f"{payload}.{self._signature(payload)}"
@@ -49,7 +52,7 @@ class StateCodec:
         if not hmac.compare_digest(signature, self._signature(payload)):
             return None
         try:
-            version, pack, slide, turns, subject, alert, whole, issued = json.loads(
+            version, pack, slide, turns, subject, alert, whole, context, issued = json.loads(
                 base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
             )
         except (ValueError, TypeError):
@@ -59,9 +62,12 @@ class StateCodec:
         valid = valid and isinstance(slide, int) and 0 <= slide <= 100_000 and isinstance(turns, int) and turns >= 0
         valid = valid and isinstance(subject, int) and 0 <= subject <= 100_000
         valid = valid and isinstance(alert, str) and (alert == "" or bool(_ID.fullmatch(alert))) and isinstance(whole, bool)
+        valid = valid and isinstance(context, list) and len(context) <= MAX_REMEMBERED
+        valid = valid and all(isinstance(name, str) and _ID.fullmatch(name) for name in context)
         if not (fresh and valid):
             return None
-        return Session(pack=pack, slide=slide, turns=turns, subject=subject, alert=alert, whole=whole)
+        remembered = tuple(sorted(set(context)))
+        return Session(pack=pack, slide=slide, turns=turns, subject=subject, alert=alert, whole=whole, context=remembered)
 
     def _signature(self, payload: str) -> str:
         signing = self._keyed.copy()  # keyed once: each token only adds its payload

@@ -82,6 +82,8 @@ FLOORS = {
     "blind-2026-12-05ae4.yaml": 0.97,
     "blind-2026-12-05af1.yaml": 0.94,
     "blind-2026-12-05af2.yaml": 0.89,
+    "blind-2026-12-05ag1.yaml": 0.91,
+    "blind-2026-12-05ag2.yaml": 0.87,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -142,6 +144,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-05ae4.yaml": 1,
     "blind-2026-12-05af1.yaml": 4,
     "blind-2026-12-05af2.yaml": 3,
+    "blind-2026-12-05ag1.yaml": 3,
+    "blind-2026-12-05ag2.yaml": 4,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -468,3 +468,31 @@ def test_an_item_of_a_list_leads_back_to_the_list(bot: Bot) -> None:
     )
     assert kinds_and_slides(replies) == [("answer", (2,)), ("answer", (3,)), ("answer", (7,))]
     assert replies[-1].rule == "command:listed"
+
+
+@pytest.mark.parametrize(
+    ("messages", "rule"),
+    [(["bones", "previus"], "command:previous"), (["liver", "nxet"], "command:next"), (["thnx"], "intent:thanks")],
+)
+def test_a_command_or_small_talk_is_read_once_its_spelling_is_mended(bot: Bot, messages: list[str], rule: str) -> None:
+    assert conversation(bot, messages)[-1].rule == rule
+
+
+def test_a_story_sentence_about_an_uncovered_subject_does_not_stop_the_question_being_answered(bot: Bot) -> None:
+    reply, _ = bot.reply(
+        "my son says her cancer is metastatic now. he set up this computer for me. what does that word mean?"
+    )
+    assert (reply.kind, reply.slides) == ("answer", (1,))
+    assert "(Coding and computers)" in reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "she had a bad reaction to paclitaxel last year but they sorted it. is that common?",
+        "he got lymphoedema in his arm after surgery. does it go away?",
+    ],
+)
+def test_a_question_pointing_back_at_a_story_about_an_uncovered_subject_is_not_answered(bot: Bot, message: str) -> None:
+    reply, _ = bot.reply(message)
+    assert reply.kind == "fallback"

@@ -12,7 +12,7 @@ from mbcbot.navigation import Navigator
 from mbcbot.phrases import Hit
 from mbcbot.phrases import hits as phrases_in
 from mbcbot.queries import Query
-from mbcbot.questions import asks_anything, question_clauses
+from mbcbot.questions import asks_anything, question_clauses, without_stories
 from mbcbot.replies import Voice, titles
 from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits, remembered
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
@@ -65,19 +65,22 @@ class Dialogue:
         rest = self._asked(flat)
         talk = phrases_in(self.rules.intents, flat)  # the small-talk phrases, read once
         for said in dict.fromkeys((flat, rest)):
-            commanded = said.isdigit() or self.rules.said_whole.fullmatch(said)
-            command = self.navigator.command(said, session._replace(whole=shown_whole)) if commanded else None
-            handled = command or self._intent(intent_of(self.rules, said, talk if said == flat else None), session)
+            handled = self._command_or_intent(said, session, shown_whole, talk if said == flat else None)
+            if handled is not None:
+                return handled
+        query = self.matcher.query(rest)
+        if query.corrections:  # "previus", "thnx": a command or small talk once its spelling is mended
+            mended = " ".join(dict(query.corrections).get(word, word) for word in rest.split())
+            handled = self._command_or_intent(self._asked(mended), session, shown_whole)
             if handled is not None:
                 return handled
         handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text, talk), session)
         if handled is not None:
             return handled[0], self._told_of(rest, handled[1]) if handled[0].kind == "greeting" else handled[1]
-        query = self.matcher.query(rest)
         reply, after = self._answer(query, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = query.not_covered  # and the part about an uncovered subject is named
-            names_uncovered = (lambda said: bool(self.matcher.query(said).not_covered)) if uncovered else None
+            names_uncovered = self._names_uncovered if uncovered else None
             for clause in question_clauses(text, self.rules, names_uncovered):
                 said = self._asked(clause)
                 if said == rest or not said:
@@ -88,10 +91,28 @@ class Dialogue:
                 answered, answered_after = self._answer(asked, session, uncovered)
                 if answered.kind == "answer":
                     return answered, answered_after
+            kept = (
+                self._asked(without_stories(text, self.rules, self._names_uncovered, self._names, self._knows))
+                if uncovered
+                else ""
+            )
+            asked = self.matcher.query(kept)  # "i'm 78, i don't use computers. what does that word mean?"
+            if kept and not asked.not_covered:
+                answered, answered_after = self._answer(asked, session, uncovered)
+                if answered.kind == "answer":
+                    return answered, answered_after
             told = self._told_one(query, text, rest)
             if told is not None:  # "my mum has just found out it's in her liver": what its slide says
                 return self._quoted([told], query), after._replace(pack=told.pack, slide=told.number, subject=told.number)
         return reply, after
+
+    def _command_or_intent(
+        self, said: str, session: Session, shown_whole: bool, talk: list[Hit] | None = None
+    ) -> tuple[Reply, Session] | None:
+        """The reply to a navigation command or small talk said whole, if it is one."""
+        commanded = said.isdigit() or self.rules.said_whole.fullmatch(said)
+        command = self.navigator.command(said, session._replace(whole=shown_whole)) if commanded else None
+        return command or self._intent(intent_of(self.rules, said, talk), session)
 
     def _told_one(self, query: Query, text: str, said: str) -> Slide | None:
         """The one slide named by a message that tells of someone and asks nothing, if it names one."""
@@ -130,7 +151,7 @@ class Dialogue:
         `context`: the safety concepts the conversation remembers."""
         text = normalised(message[:MAX_SAFETY_CHARS])
         rule = self._emergency_rule(text, plain(text), hits(self.knowledge.safety, text), context)
-        return self._emergency(rule.id, rule.crisis) if rule is not None else None
+        return self.voice.emergency(rule.id, rule.crisis) if rule is not None else None
 
     def _emergency_rule(self, text: str, flat: str, found: list[Hit], context: tuple[str, ...] = ()) -> Rule | None:
         """The emergency rule the message reports, read as typed and then with its spelling corrected."""
@@ -159,7 +180,7 @@ class Dialogue:
     def _safety(self, text: str, flat: str, found: list[Hit], session: Session) -> Reply | None:
         rule = self._emergency_rule(text, flat, found, session.context)
         if rule is not None:
-            return self._emergency(rule.id, rule.crisis)
+            return self.voice.emergency(rule.id, rule.crisis)
         again = self._again(session.alert) if any(hit.concept == "still_urgent" for hit in found) else None
         if again is not None:  # "just wait till morning?", after an emergency
             return again
@@ -169,14 +190,7 @@ class Dialogue:
     def _again(self, alert: str) -> Reply | None:
         """The emergency reply once more, for a follow-up to the emergency rule `alert` (if it is one)."""
         rule = next((rule for rule in self.knowledge.safety.emergency if alert and rule.id == alert), None)
-        return self._emergency(rule.id, rule.crisis) if rule is not None else None
-
-    def _emergency(self, rule_id: str, crisis: bool) -> Reply:
-        pack = self.knowledge.packs[0]
-        lines = [self.voice.line("emergency"), self.voice.emergency_line(pack)]
-        if crisis:
-            lines += [self.voice.line("crisis"), self.voice.crisis_line()]
-        return Reply(kind="emergency", text="\n".join(lines), rule=f"emergency:{rule_id}", notice=self.voice.emergency_line(pack))
+        return self.voice.emergency(rule.id, rule.crisis) if rule is not None else None
 
     def _advice(self, rule_id: str, flat: str) -> Reply:
         related = [c.slide for c in _chosen(self.matcher.ranked(self.matcher.query(flat)))[:1]]
@@ -201,10 +215,18 @@ class Dialogue:
         return self.voice.simple(intent, intent, f"intent:{intent}", suggestions), session
 
     def _told_of(self, said: str, session: Session) -> Session:
-        """The session after a greeting that tells of one subject ("hi, my sister has brain mets"): later questions
-        that name none ("what signs are there?") are about it."""
+        """The session after a greeting telling of one subject ("hi, my sister has brain mets"): later questions are about it."""
         named = self.matcher.named(self.matcher.query(said))
         return session._replace(pack=named[0].pack, subject=named[0].number) if len(named) == 1 else session
+
+    def _names(self, said: str) -> bool:
+        return self._names_something(self.matcher.query(said), said)
+
+    def _knows(self, said: str) -> bool:
+        return bool(self.matcher.query(said).known)
+
+    def _names_uncovered(self, said: str) -> bool:
+        return bool(self.matcher.query(said).not_covered)
 
     def _names_something(self, query: Query, said: str) -> bool:
         """Whether a clause names a slide's subject, or a word few slides hold unless it asks of what came before."""
@@ -236,7 +258,7 @@ class Dialogue:
         if not chosen:
             return self._fallback(query, ranked), session
         if len(chosen) > MAX_TOGETHER or (len(chosen) > 2 and not chosen[0].names_subject):
-            return self._clarify(chosen), session
+            return self.voice.clarify([c.slide for c in chosen[:MAX_OFFERED]]), session
         best = chosen[0].slide
         uncovered = tuple(dict.fromkeys(query.not_covered + uncovered))
         reply = self._quoted([c.slide for c in chosen], query, self.matcher.also_on(chosen, ranked, query), uncovered)
@@ -271,17 +293,6 @@ class Dialogue:
         if uncovered:
             extra.append(self.voice.line("fallback_part", topic="; ".join(uncovered)))
         return self.voice.quoting("answer", blocks, extra, "match", self.navigator.next_suggestions(slides[0]))
-
-    def _clarify(self, chosen: list[Candidate]) -> Reply:
-        slides = [c.slide for c in chosen[:MAX_OFFERED]]
-        text = self.voice.line("clarify", titles=titles(slides))
-        return Reply(
-            kind="clarify",
-            text=text,
-            slides=tuple(s.number for s in slides),
-            rule="clarify",
-            suggestions=tuple(s.title for s in slides),
-        )
 
     def _fallback(self, query: Query, ranked: list[Candidate]) -> Reply:
         if not (query.not_covered or query.known or query.unknown):

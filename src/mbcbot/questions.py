@@ -7,6 +7,8 @@ from collections.abc import Callable
 from mbcbot.model import Conversation
 from mbcbot.text import clauses, plain
 
+Said = Callable[[str], bool]  # a test of a clause, in plain form
+
 
 def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], bool] | None = None) -> list[str]:
     """The sentences and comma clauses of a message, then the halves of a clause that joins a question to something
@@ -28,6 +30,19 @@ def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], 
         told = [] if only_asked else [part for part in group if part not in asked]
         found += [*reversed(asked), *reversed(told)]
     return [plain(part) for part in found if plain(part)]
+
+
+def without_stories(text: str, rules: Conversation, uncovered: Said, names: Said, knows: Said) -> str:
+    """The message without the sentences that tell of an uncovered subject and ask nothing ("i don't use computers
+    much."), in plain form, when what is left asks of something it `names` (a question alone) or `knows` (a story
+    kept: "... cancer is metastatic. i don't use computers. what does that word mean?"); else ""."""
+    parts = clauses(text)
+    kept = [part for part in parts if asks(part, rules) or not uncovered(plain(part))]
+    asking = [plain(part) for part in kept if asks(part, rules)]
+    told = [plain(part) for part in kept if not asks(part, rules)]
+    if not (asking and len(kept) < len(parts)) or not (any(map(names, asking)) or any(map(knows, told))):
+        return ""
+    return plain(" ".join(kept))
 
 
 def asks(clause: str, rules: Conversation) -> bool:

@@ -134,6 +134,21 @@ class Voice:
             lines.append(pack.disclaimer)
         return Reply(kind="sources", text="\n".join(lines), rule="intent:sources")
 
+    def emergency(self, rule_id: str, crisis: bool) -> Reply:
+        """The emergency reply (with the crisis line for a crisis rule), for rule `rule_id`."""
+        pack = self.knowledge.packs[0]
+        lines = [self.line("emergency"), self.emergency_line(pack)]
+        if crisis:
+            lines += [self.line("crisis"), self.crisis_line()]
+        return Reply(kind="emergency", text="\n".join(lines), rule=f"emergency:{rule_id}", notice=self.emergency_line(pack))
+
+    def clarify(self, slides: Sequence[Slide]) -> Reply:
+        """A question asking which of the slides is meant."""
+        numbers, names = tuple(s.number for s in slides), tuple(s.title for s in slides)
+        return Reply(
+            kind="clarify", text=self.line("clarify", titles=titles(slides)), slides=numbers, rule="clarify", suggestions=names
+        )
+
     def quoting(
         self,
         kind: str,

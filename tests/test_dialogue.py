@@ -479,9 +479,7 @@ def test_a_command_or_small_talk_is_read_once_its_spelling_is_mended(bot: Bot, m
 
 
 def test_a_story_sentence_about_an_uncovered_subject_does_not_stop_the_question_being_answered(bot: Bot) -> None:
-    reply, _ = bot.reply(
-        "my son says her cancer is metastatic now. he set up this computer for me. what does that word mean?"
-    )
+    reply, _ = bot.reply("my son says her cancer is metastatic now. he set up this computer for me. what does that word mean?")
     assert (reply.kind, reply.slides) == ("answer", (1,))
     assert "(Coding and computers)" in reply.text
 
@@ -496,3 +494,16 @@ def test_a_story_sentence_about_an_uncovered_subject_does_not_stop_the_question_
 def test_a_question_pointing_back_at_a_story_about_an_uncovered_subject_is_not_answered(bot: Bot, message: str) -> None:
     reply, _ = bot.reply(message)
     assert reply.kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("message", "slide"),
+    [
+        ("my gran had a fit last spring when they found it in her brain. she has been fine since. could it happen again?", 7),
+        ("he is on oxygen on the ward now. can it spread anywhere else?", 2),
+        ("what does the spread to the liver cause, symptom wise? i'd really like to understand", 5),
+    ],
+)
+def test_everyday_words_do_not_pull_a_question_to_another_slide(bot: Bot, message: str, slide: int) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides[:1]) == ("answer", (slide,))

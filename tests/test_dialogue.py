@@ -507,3 +507,18 @@ def test_a_question_pointing_back_at_a_story_about_an_uncovered_subject_is_not_a
 def test_everyday_words_do_not_pull_a_question_to_another_slide(bot: Bot, message: str, slide: int) -> None:
     reply, _ = bot.reply(message)
     assert (reply.kind, reply.slides[:1]) == ("answer", (slide,))
+
+
+@pytest.mark.parametrize(("subject", "slide"), [("what do the lymph nodes do", 3), ("can it reach the brain", 7)])
+def test_a_follow_up_many_slides_answer_stays_on_the_slide_in_hand(bot: Bot, subject: str, slide: int) -> None:
+    replies = conversation(bot, [subject, "does it hurt?"])
+    assert kinds_and_slides(replies) == [("answer", (slide,)), ("answer", (slide,))]
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [("namaste", "greeting"), ("danke schön", "thanks"), ("go raibh maith agat", "thanks"), ("tschüss", "goodbye")],
+)
+def test_small_talk_in_other_languages(bot: Bot, message: str, kind: str) -> None:
+    reply, _ = bot.reply(message)
+    assert reply.kind == kind

@@ -81,23 +81,16 @@ class Dialogue:
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = query.not_covered  # and the part about an uncovered subject is named
             names_uncovered = self._names_uncovered if uncovered else None
-            for clause in question_clauses(text, self.rules, names_uncovered):
+            # last, the message without its story about the uncovered subject ("i don't use computers. what does
+            # metastatic mean?"), which names what it asks of (`without_stories`)
+            kept = without_stories(text, self.rules, self._names_uncovered, self._names, self._knows) if uncovered else ""
+            for clause in [*question_clauses(text, self.rules, names_uncovered), kept]:
                 said = self._asked(clause)
                 if said == rest or not said:
                     continue
                 asked = self.matcher.query(said)
-                if uncovered and (asked.not_covered or not self._names_something(asked, said)):
+                if uncovered and (asked.not_covered or not (clause == kept or self._names_something(asked, said))):
                     continue  # "has kidney disease, is that from the cancer?": about the uncovered subject
-                answered, answered_after = self._answer(asked, session, uncovered)
-                if answered.kind == "answer":
-                    return answered, answered_after
-            kept = (
-                self._asked(without_stories(text, self.rules, self._names_uncovered, self._names, self._knows))
-                if uncovered
-                else ""
-            )
-            asked = self.matcher.query(kept)  # "i'm 78, i don't use computers. what does that word mean?"
-            if kept and not asked.not_covered:
                 answered, answered_after = self._answer(asked, session, uncovered)
                 if answered.kind == "answer":
                     return answered, answered_after
@@ -247,7 +240,7 @@ class Dialogue:
         current = self.navigator.slide_at(session.pack, session.subject) or self.navigator.current(session)
         ranked = self.matcher.ranked(query, current)
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
-        if current is not None and self._stays(current, query, ranked, chosen):
+        if current is not None and not uncovered and self._stays(current, query, ranked, chosen):
             return self._quoted([current], query, uncovered=uncovered), session._replace(slide=current.number)
         named = [term for term in query.known if term in self.matcher.titled and term in query.read]  # as typed
         if chosen and named:  # "can liver mets make you confused?": the slide on confusion says nothing of the liver
@@ -275,6 +268,8 @@ class Dialogue:
             return True
         if len(chosen) == 1:  # another slide answers it well: "could it go to the pancreas?" is slide 2's
             return False
+        if len(chosen) > 2:  # "does it hurt?": asked of the slide in hand, not of every slide that says "pain"
+            return True
         own = next((c for c in ranked if c.slide == current), None)
         if own is not None and _telling(query, own.matched):
             return True

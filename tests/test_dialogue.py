@@ -522,3 +522,25 @@ def test_a_follow_up_many_slides_answer_stays_on_the_slide_in_hand(bot: Bot, sub
 def test_small_talk_in_other_languages(bot: Bot, message: str, kind: str) -> None:
     reply, _ = bot.reply(message)
     assert reply.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "slide"),
+    [("ok, she's in A&E now and comfortable. what was slide 1 about", 1), ("fair enough. show me the next slide", 6)],
+)
+def test_a_command_after_a_story_or_thanks_is_followed(bot: Bot, message: str, slide: int) -> None:
+    replies = conversation(bot, ["liver", message])
+    assert kinds_and_slides(replies)[-1] == ("answer", (slide,))
+
+
+def test_after_an_emergency_a_request_once_help_has_come_is_answered(bot: Bot) -> None:
+    replies = conversation(
+        bot,
+        [
+            "my partner has mets in her spine",
+            "since lunch her legs have gone weak and she's wet herself",
+            "paramedics are here now. the bones one again please",
+        ],
+    )
+    assert [reply.kind for reply in replies[1:]] == ["emergency", "answer"]
+    assert replies[-1].slides == (4,)

@@ -17,7 +17,7 @@ from mbcbot.replies import Voice, titles
 from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits, remembered
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
 from mbcbot.spelling import is_slip
-from mbcbot.text import normalised, plain, rewritten, words
+from mbcbot.text import clauses, normalised, plain, rewritten, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
 MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
@@ -74,6 +74,11 @@ class Dialogue:
             handled = self._command_or_intent(self._asked(mended), session, shown_whole)
             if handled is not None:
                 return handled
+        last = self._asked(plain(clauses(text)[-1]))  # a command after a story: "she's in A&E now. what was slide 1 about"
+        if last not in (flat, rest) and self.rules.said_whole.fullmatch(last):
+            command = self.navigator.command(last, session._replace(whole=shown_whole))
+            if command is not None and command[0].rule not in ("command:more", "command:onward"):  # not "anything else?"
+                return command
         handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text, talk), session)
         if handled is not None:
             return handled[0], self._told_of(rest, handled[1]) if handled[0].kind == "greeting" else handled[1]

@@ -489,6 +489,7 @@ def test_a_story_sentence_about_an_uncovered_subject_does_not_stop_the_question_
     [
         "she had a bad reaction to paclitaxel last year but they sorted it. is that common?",
         "he got lymphoedema in his arm after surgery. does it go away?",
+        "my uncle has prostate cancer in his bones. is that the same as breast cancer in the bones?",
     ],
 )
 def test_a_question_pointing_back_at_a_story_about_an_uncovered_subject_is_not_answered(bot: Bot, message: str) -> None:

@@ -231,7 +231,7 @@ class Dialogue:
         if query.known and not self.rules.pointing.search(said):  # "what does metastatic mean?" stands alone
             return True
         if self.rules.referring.match(said):  # "is that common?": only a slide's name ("is that in the liver?")
-            return not self.matcher.titled.isdisjoint(query.known)
+            return not self.rules.comparing.search(said) and not self.matcher.titled.isdisjoint(query.known)
         return _telling(query, query.known) or not self.matcher.subjects.isdisjoint(query.known)
 
     def _asked(self, said: str) -> str:

@@ -140,6 +140,7 @@ class Conversation(NamedTuple):
     asking: re.Pattern[str]  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
     joining: re.Pattern[str]  # a word joining two questions in one sentence ("where does it go and how ...")
     referring: re.Pattern[str]  # a clause asking about what came before ("is that common?", "is it a big operation?")
+    comparing: re.Pattern[str]  # a clause comparing it with something ("is that the same as ..."): about what came before
     pointing: re.Pattern[str]  # a word that points back at what was said ("it", "that"): a clause without one stands alone
     telling: re.Pattern[str]  # a clause telling of someone ("my wife has secondaries"): after a greeting, no question
     intents: Phrasebook

@@ -84,6 +84,10 @@ FLOORS = {
     "blind-2026-12-05af2.yaml": 0.89,
     "blind-2026-12-05ag1.yaml": 0.91,
     "blind-2026-12-05ag2.yaml": 0.87,
+    "blind-2026-12-05ah1.yaml": 0.97,
+    "blind-2026-12-05ah2.yaml": 0.97,
+    "blind-2026-12-05aj1.yaml": 0.96,
+    "blind-2026-12-05ak1.yaml": 0.95,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -146,6 +150,10 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-05af2.yaml": 3,
     "blind-2026-12-05ag1.yaml": 3,
     "blind-2026-12-05ag2.yaml": 4,
+    "blind-2026-12-05ah1.yaml": 1,
+    "blind-2026-12-05ah2.yaml": 1,
+    "blind-2026-12-05aj1.yaml": 5,
+    "blind-2026-12-05ak1.yaml": 6,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -545,3 +545,14 @@ def test_after_an_emergency_a_request_once_help_has_come_is_answered(bot: Bot) -
     )
     assert [reply.kind for reply in replies[1:]] == ["emergency", "answer"]
     assert replies[-1].slides == (4,)
+
+
+def test_the_emergency_in_hand_told_again_beside_help_and_a_question_gets_the_question_answered(bot: Bot) -> None:
+    opening = ["she has collapsed in the kitchen and won't wake up"]
+    answered = conversation(bot, [*opening, "she's come round and the paramedics are with her. what treatments are there?"])
+    assert [reply.kind for reply in answered] == ["emergency", "answer"]
+    assert answered[-1].slides == (8,)
+    # a new red flag, or no question, is an emergency still
+    for message in ["the paramedics are with her but she isn't breathing now, what do i do", "the paramedics are with her now"]:
+        replies = conversation(bot, [*opening, message])
+        assert [reply.kind for reply in replies] == ["emergency", "emergency"], message

@@ -85,10 +85,10 @@ class Dialogue:
         reply, after = self._answer(query, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = query.not_covered  # and the part about an uncovered subject is named
-            names_uncovered = self._names_uncovered if uncovered else None
+            names_uncovered = (lambda said: bool(self.matcher.query(said).not_covered)) if uncovered else None
             # last, the message without its story about the uncovered subject ("i don't use computers. what does
             # metastatic mean?"), which names what it asks of (`without_stories`)
-            kept = without_stories(text, self.rules, self._names_uncovered, self._names, self._knows) if uncovered else ""
+            kept = without_stories(text, self.rules, self.matcher.query, self._names_something) if uncovered else ""
             for clause in [*question_clauses(text, self.rules, names_uncovered), kept]:
                 said = self._asked(clause)
                 if said == rest or not said:
@@ -177,13 +177,16 @@ class Dialogue:
 
     def _safety(self, text: str, flat: str, found: list[Hit], session: Session) -> Reply | None:
         rule = self._emergency_rule(text, flat, found, session.context)
-        if rule is not None:
-            return self.voice.emergency(rule.id, rule.crisis)
+        if rule is not None and not (rule.id == session.alert and self._attended(text, found)):
+            return self.voice.emergency(rule.id, rule.crisis)  # not the one in hand, told beside help and a question
         again = self._again(session.alert) if any(hit.concept == "still_urgent" for hit in found) else None
         if again is not None:  # "just wait till morning?", after an emergency
             return again
         rule = advice_rule(self.knowledge.safety, text, found)
         return self._advice(rule.id, flat) if rule is not None else None
+
+    def _attended(self, text: str, found: list[Hit]) -> bool:
+        return asks_anything(text, self.rules) and any(hit.concept == "attended" for hit in found)
 
     def _again(self, alert: str) -> Reply | None:
         """The emergency reply once more, for a follow-up to the emergency rule `alert` (if it is one)."""
@@ -216,15 +219,6 @@ class Dialogue:
         """The session after a greeting telling of one subject ("hi, my sister has brain mets"): later questions are about it."""
         named = self.matcher.named(self.matcher.query(said))
         return session._replace(pack=named[0].pack, subject=named[0].number) if len(named) == 1 else session
-
-    def _names(self, said: str) -> bool:
-        return self._names_something(self.matcher.query(said), said)
-
-    def _knows(self, said: str) -> bool:
-        return bool(self.matcher.query(said).known)
-
-    def _names_uncovered(self, said: str) -> bool:
-        return bool(self.matcher.query(said).not_covered)
 
     def _names_something(self, query: Query, said: str) -> bool:
         """Whether a clause names a slide's subject, or a word few slides hold unless it asks of what came before."""

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from mbcbot.model import Conversation
 from mbcbot.text import clauses, plain
 
-Said = Callable[[str], bool]  # a test of a clause, in plain form
+
+class Reading(Protocol):
+    """What a clause is read as (a matcher's Query): the slides' words it holds, the uncovered subjects it names."""
+
+    @property
+    def known(self) -> tuple[str, ...]: ...
+
+    @property
+    def not_covered(self) -> tuple[str, ...]: ...
+
+
+Read = TypeVar("Read", bound=Reading)
 
 
 def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], bool] | None = None) -> list[str]:
@@ -32,15 +44,17 @@ def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], 
     return [plain(part) for part in found if plain(part)]
 
 
-def without_stories(text: str, rules: Conversation, uncovered: Said, names: Said, knows: Said) -> str:
+def without_stories(text: str, rules: Conversation, read: Callable[[str], Read], names: Callable[[Read, str], bool]) -> str:
     """The message without the sentences that tell of an uncovered subject and ask nothing ("i don't use computers
-    much."), in plain form, when what is left asks of something it `names` (a question alone) or `knows` (a story
-    kept: "... cancer is metastatic. i don't use computers. what does that word mean?"); else ""."""
+    much."), in plain form, when what is left asks of something it `names` (a question alone, as `read`) or a story
+    kept knows ("... cancer is metastatic. i don't use computers. what does that word mean?"); else ""."""
     parts = clauses(text)
-    kept = [part for part in parts if asks(part, rules) or not uncovered(plain(part))]
+    kept = [part for part in parts if asks(part, rules) or not read(plain(part)).not_covered]
     asking = [plain(part) for part in kept if asks(part, rules)]
     told = [plain(part) for part in kept if not asks(part, rules)]
-    if not (asking and len(kept) < len(parts)) or not (any(map(names, asking)) or any(map(knows, told))):
+    if not (asking and len(kept) < len(parts)) or not (
+        any(names(read(said), said) for said in asking) or any(read(said).known for said in told)
+    ):
         return ""
     return plain(" ".join(kept))
 

@@ -24,7 +24,7 @@ from mbcbot.phrases import hits as phrase_hits
 from mbcbot.text import clauses, words
 
 # the framing concepts every safety file defines
-ROLES = ("person", "general", "now", "not_now", "over", "asks_of", "negation", "still_urgent", "fact")
+ROLES = ("person", "general", "now", "not_now", "over", "asks_of", "negation", "still_urgent", "fact", "attended")
 FRAMING_REACH = 2  # words after another time ("if she ever has a fit") that it still sets at that time
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 

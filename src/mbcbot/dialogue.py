@@ -68,12 +68,6 @@ class Dialogue:
             handled = self._command_or_intent(said, session, shown_whole, talk if said == flat else None)
             if handled is not None:
                 return handled
-        query = self.matcher.query(rest)
-        if query.corrections:  # "previus", "thnx": a command or small talk once its spelling is mended
-            mended = " ".join(dict(query.corrections).get(word, word) for word in rest.split())
-            handled = self._command_or_intent(self._asked(mended), session, shown_whole)
-            if handled is not None:
-                return handled
         last = self._asked(plain(clauses(text)[-1]))  # a command after a story: "she's in A&E now. what was slide 1 about"
         if last not in (flat, rest) and self.rules.said_whole.fullmatch(last):
             command = self.navigator.command(last, session._replace(whole=shown_whole))
@@ -82,6 +76,12 @@ class Dialogue:
         handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text, talk), session)
         if handled is not None:
             return handled[0], self._told_of(rest, handled[1]) if handled[0].kind == "greeting" else handled[1]
+        query = self.matcher.query(rest)
+        if query.corrections:  # "previus", "thnx": a command or small talk once its spelling is mended
+            mended = " ".join(dict(query.corrections).get(word, word) for word in rest.split())
+            handled = self._command_or_intent(self._asked(mended), session, shown_whole)
+            if handled is not None:
+                return handled
         reply, after = self._answer(query, session)
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = query.not_covered  # and the part about an uncovered subject is named

@@ -58,6 +58,8 @@ def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
 
 def remembered(safety: Safety, found: list[Hit]) -> set[str]:
     """The concepts of `found` a conversation remembers for later messages (not those negated: "not on chemo")."""
+    if all(hit.concept not in safety.remembered for hit in found):
+        return set()  # most messages: nothing to remember, and no need to read their negations
     return {hit.concept for hit in _not_negated(found) if hit.concept in safety.remembered}
 
 

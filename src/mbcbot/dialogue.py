@@ -68,9 +68,13 @@ class Dialogue:
             handled = self._command_or_intent(said, session, shown_whole, talk if said == flat else None)
             if handled is not None:
                 return handled
-        last = self._asked(plain(clauses(text)[-1]))  # a command after a story: "she's in A&E now. what was slide 1 about"
-        if last not in (flat, rest) and self.rules.said_whole.fullmatch(last):
-            command = self.navigator.command(last, session._replace(whole=shown_whole))
+        last = plain(clauses(text)[-1])  # a command after a story: "she's in A&E now. what was slide 1 about"
+        for said in dict.fromkeys((last, self.rules.lead_ins.sub("", last).strip(), self._asked(last))) if last != flat else ():
+            command = (
+                self.navigator.command(said, session._replace(whole=shown_whole))
+                if self.rules.said_whole.fullmatch(said)
+                else None
+            )
             if command is not None and command[0].rule not in ("command:more", "command:onward"):  # not "anything else?"
                 return command
         handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text, talk), session)

@@ -244,7 +244,7 @@ class Dialogue:
         ranked = self.matcher.ranked(query, current)
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
         if current is not None and not uncovered and self._stays(current, query, ranked, chosen):
-            return self._quoted([current], query, uncovered=uncovered), session._replace(slide=current.number)
+            return self._quoted([current], query), session._replace(slide=current.number)
         named = [term for term in query.known if term in self.matcher.titled and term in query.read]  # as typed
         if chosen and named:  # "can liver mets make you confused?": the slide on confusion says nothing of the liver
             subjects = self.matcher.subjects

@@ -48,15 +48,14 @@ def without_stories(text: str, rules: Conversation, read: Callable[[str], Read],
     """The message without the sentences that tell of an uncovered subject and ask nothing ("i don't use computers
     much."), in plain form, when what is left asks of something it `names` (a question alone, as `read`) or a story
     kept knows ("... cancer is metastatic. i don't use computers. what does that word mean?"); else ""."""
-    parts = clauses(text)
-    kept = [part for part in parts if asks(part, rules) or not read(plain(part)).not_covered]
-    asking = [plain(part) for part in kept if asks(part, rules)]
-    told = [plain(part) for part in kept if not asks(part, rules)]
-    if not (asking and len(kept) < len(parts)) or not (
-        any(names(read(said), said) for said in asking) or any(read(said).known for said in told)
-    ):
+    parts = [(plain(part), asks(part, rules)) for part in clauses(text)]
+    readings = {said: read(said) for said, _ in parts}
+    kept = [(said, asking) for said, asking in parts if asking or not readings[said].not_covered]
+    if len(kept) == len(parts) or not any(asking for _, asking in kept):
         return ""
-    return plain(" ".join(kept))
+    if not any(names(readings[said], said) if asking else readings[said].known for said, asking in kept):
+        return ""
+    return plain(" ".join(said for said, _ in kept))
 
 
 def asks(clause: str, rules: Conversation) -> bool:

@@ -547,6 +547,22 @@ def test_after_an_emergency_a_request_once_help_has_come_is_answered(bot: Bot) -
     assert replies[-1].slides == (4,)
 
 
+@pytest.mark.parametrize(
+    ("message", "slide"),
+    [
+        ("ok calling 999. sorry one more thing, is pain control part of the treatment", 8),
+        ("ambulance on the way. quick one, if its in the brain is it still breast cancer", 2),
+        ("ambulance is coming. show me the lungs one", 6),
+        ("ok 911 called. while we wait can you read me the first slide", 1),
+    ],
+)
+def test_after_an_emergency_help_being_called_beside_a_question_gets_the_question_answered(
+    bot: Bot, message: str, slide: int
+) -> None:
+    replies = conversation(bot, ["she suddenly can't move her left arm and her speech is slurred", message])
+    assert kinds_and_slides(replies) == [("emergency", ()), ("answer", (slide,))]
+
+
 def test_the_emergency_in_hand_told_again_beside_help_and_a_question_gets_the_question_answered(bot: Bot) -> None:
     opening = ["she has collapsed in the kitchen and won't wake up"]
     answered = conversation(bot, [*opening, "she's come round and the paramedics are with her. what treatments are there?"])
@@ -556,3 +572,9 @@ def test_the_emergency_in_hand_told_again_beside_help_and_a_question_gets_the_qu
     for message in ["the paramedics are with her but she isn't breathing now, what do i do", "the paramedics are with her now"]:
         replies = conversation(bot, [*opening, message])
         assert [reply.kind for reply in replies] == ["emergency", "emergency"], message
+
+
+@pytest.mark.parametrize("message", ["can you show me the first slide", "can you read me the first slide", "read us slide 1"])
+def test_a_polite_request_for_a_slide_by_number_goes_there(bot: Bot, message: str) -> None:
+    replies = conversation(bot, ["can it go to the bones", message])
+    assert kinds_and_slides(replies)[-1] == ("answer", (1,))

@@ -14,7 +14,7 @@ from mbcbot.phrases import hits as phrases_in
 from mbcbot.queries import Query
 from mbcbot.questions import asks_anything, question_clauses, without_stories
 from mbcbot.replies import Voice, titles
-from mbcbot.safety import ROLES, advice_rule, emergency_rule, hits, remembered
+from mbcbot.safety import ROLES, advice_rule, attended, emergency_rule, hits, remembered, unattended
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
 from mbcbot.spelling import is_slip
 from mbcbot.text import clauses, normalised, plain, rewritten, words
@@ -54,7 +54,7 @@ class Dialogue:
         alert, session = session.alert, session._replace(alert="")
         reply, after = self._read(text, flat, session, shown_whole)
         read_on = reply.kind in ("fallback", "clarify") or reply.rule == "match"  # not small talk or a command
-        if alert and read_on and not asks_anything(text, self.rules):
+        if alert and read_on and not asks_anything(text, self.rules) and not (attended(found) and reply.kind == "answer"):
             again = self._again(alert)  # "she'll lie down and see if it passes", "it's stopped": not moving on
             if again is not None:
                 return again, after._replace(alert=alert)
@@ -64,7 +64,7 @@ class Dialogue:
         """The reply to a message that is not an emergency: small talk, navigation, an answer or a fallback."""
         rest = self._asked(flat)
         talk = phrases_in(self.rules.intents, flat)  # the small-talk phrases, read once
-        for said in dict.fromkeys((flat, rest)):
+        for said in dict.fromkeys((flat, self.rules.lead_ins.sub("", flat).strip() or flat, rest)):
             handled = self._command_or_intent(said, session, shown_whole, talk if said == flat else None)
             if handled is not None:
                 return handled
@@ -181,16 +181,15 @@ class Dialogue:
 
     def _safety(self, text: str, flat: str, found: list[Hit], session: Session) -> Reply | None:
         rule = self._emergency_rule(text, flat, found, session.context)
-        if rule is not None and not (rule.id == session.alert and self._attended(text, found)):
-            return self.voice.emergency(rule.id, rule.crisis)  # not the one in hand, told beside help and a question
+        if rule is not None and session.alert and attended(found) and asks_anything(text, self.rules):
+            rule = None if rule.id == session.alert else self._emergency_rule(text, flat, unattended(found), session.context)
+        if rule is not None:  # not the one in hand, nor help on its way ("called 999"), told beside a question
+            return self.voice.emergency(rule.id, rule.crisis)
         again = self._again(session.alert) if any(hit.concept == "still_urgent" for hit in found) else None
         if again is not None:  # "just wait till morning?", after an emergency
             return again
         rule = advice_rule(self.knowledge.safety, text, found)
         return self._advice(rule.id, flat) if rule is not None else None
-
-    def _attended(self, text: str, found: list[Hit]) -> bool:
-        return asks_anything(text, self.rules) and any(hit.concept == "attended" for hit in found)
 
     def _again(self, alert: str) -> Reply | None:
         """The emergency reply once more, for a follow-up to the emergency rule `alert` (if it is one)."""

@@ -63,6 +63,17 @@ def remembered(safety: Safety, found: list[Hit]) -> set[str]:
     return {hit.concept for hit in _not_negated(found) if hit.concept in safety.remembered}
 
 
+def attended(found: list[Hit]) -> list[Hit]:
+    """The phrases of `found` that say help is with the person or on its way ("the ambulance is coming")."""
+    return [hit for hit in found if hit.concept == "attended"]
+
+
+def unattended(found: list[Hit]) -> list[Hit]:
+    """The phrases of `found` but those within one that says help is at hand ("calling 999" is not a new alarm)."""
+    helped = attended(found)
+    return [hit for hit in found if not _overlaps(hit, helped)]
+
+
 def _overlaps(hit: Hit, others: list[Hit]) -> bool:
     return any(other.start <= hit.end and hit.start <= other.end for other in others)
 

@@ -578,3 +578,9 @@ def test_the_emergency_in_hand_told_again_beside_help_and_a_question_gets_the_qu
 def test_a_polite_request_for_a_slide_by_number_goes_there(bot: Bot, message: str) -> None:
     replies = conversation(bot, ["can it go to the bones", message])
     assert kinds_and_slides(replies)[-1] == ("answer", (1,))
+
+
+def test_asking_to_be_walked_through_the_slides_starts_at_the_first_and_carry_on_reads_on(bot: Bot) -> None:
+    replies = conversation(bot, ["can you go through the slides one by one with me", "ok carry on", "carry on"])
+    assert kinds_and_slides(replies) == [("answer", (1,)), ("answer", (2,)), ("answer", (3,))]
+    assert kinds_and_slides(conversation(bot, ["carry on"])) == [("answer", (1,))]

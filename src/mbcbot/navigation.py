@@ -36,6 +36,8 @@ class Navigator:
         onward = commands["onward"].fullmatch(rest) is not None
         if onward or commands["more"].fullmatch(rest):
             rule = "command:onward" if onward else "command:more"
+            if current is None and onward:  # "carry on" before any slide: the first one
+                return self._step(0, 1, session, rule)
             if current is None:
                 return self.voice.simple("help", "no_topic", rule), session
             if session.whole and onward:  # "keep going" after the whole slide: the next one

@@ -584,3 +584,19 @@ def test_asking_to_be_walked_through_the_slides_starts_at_the_first_and_carry_on
     replies = conversation(bot, ["can you go through the slides one by one with me", "ok carry on", "carry on"])
     assert kinds_and_slides(replies) == [("answer", (1,)), ("answer", (2,)), ("answer", (3,))]
     assert kinds_and_slides(conversation(bot, ["carry on"])) == [("answer", (1,))]
+
+
+@pytest.mark.parametrize(
+    ("message", "slide"),
+    [
+        ("3 weeks waiting for results, nobody rings back, and now a letter saying 'metastatic disease'. what does that MEAN", 1),
+        ('the scan report says "multiple hepatic metastases". what sort of symptoms can that give someone', 5),
+    ],
+)
+def test_words_quoted_from_a_letter_are_read_though_the_letter_is_not_covered(bot: Bot, message: str, slide: int) -> None:
+    assert kinds_and_slides([bot.reply(message, Session())[0]]) == [("answer", (slide,))]
+
+
+def test_a_quoted_report_asked_to_be_judged_is_declined(bot: Bot) -> None:
+    reply, _ = bot.reply("my report says 'progression', does that mean it's bad?", Session())
+    assert reply.kind == "advice"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
@@ -20,6 +21,9 @@ class Reading(Protocol):
 
 
 Read = TypeVar("Read", bound=Reading)
+
+# words in quotes, as pasted from a letter or report ('metastatic disease'), not an apostrophe inside a word
+_QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c]([^'\"\u2019\u201d]{3,80})['\"\u2019\u201d](?!\w)")
 
 
 def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], bool] | None = None) -> list[str]:
@@ -47,12 +51,18 @@ def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], 
 def without_stories(text: str, rules: Conversation, read: Callable[[str], Read], names: Callable[[Read, str], bool]) -> str:
     """The message without the sentences that tell of an uncovered subject and ask nothing ("i don't use computers
     much."), in plain form, when what is left asks of something it `names` (a question alone, as `read`) or a story
-    kept knows ("... cancer is metastatic. i don't use computers. what does that word mean?"); else ""."""
-    parts = [(plain(part), asks(part, rules)) for part in clauses(text)]
+    kept knows ("... cancer is metastatic. i don't use computers. what does that word mean?"); else "". Words quoted
+    in a sentence left out are kept ("a letter from the clinic says 'metastatic disease'. what does that mean?")."""
+    sentences = clauses(text)
+    parts = [(plain(part), asks(part, rules)) for part in sentences]
     readings = {said: read(said) for said, _ in parts}
     kept = [(said, asking) for said, asking in parts if asking or not readings[said].not_covered]
     if len(kept) == len(parts) or not any(asking for _, asking in kept):
         return ""
+    left_out = [part for part, told in zip(sentences, parts, strict=True) if told not in kept]
+    quoted = [said for part in left_out for said in map(plain, _QUOTED.findall(part)) if said]
+    readings.update({said: read(said) for said in quoted})
+    kept = [(said, False) for said in quoted if not readings[said].not_covered] + kept
     if not any(names(readings[said], said) if asking else readings[said].known for said, asking in kept):
         return ""
     return plain(" ".join(said for said, _ in kept))

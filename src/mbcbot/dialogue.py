@@ -64,17 +64,14 @@ class Dialogue:
         """The reply to a message that is not an emergency: small talk, navigation, an answer or a fallback."""
         rest = self._asked(flat)
         talk = phrases_in(self.rules.intents, flat)  # the small-talk phrases, read once
-        for said in dict.fromkeys((flat, self.rules.lead_ins.sub("", flat).strip() or flat, rest)):
+        for said in dict.fromkeys((flat, self._led_in(flat), rest)):
             handled = self._command_or_intent(said, session, shown_whole, talk if said == flat else None)
             if handled is not None:
                 return handled
         last = plain(clauses(text)[-1])  # a command after a story: "she's in A&E now. what was slide 1 about"
-        for said in dict.fromkeys((last, self.rules.lead_ins.sub("", last).strip(), self._asked(last))) if last != flat else ():
-            command = (
-                self.navigator.command(said, session._replace(whole=shown_whole))
-                if self.rules.said_whole.fullmatch(said)
-                else None
-            )
+        for said in dict.fromkeys((last, self._led_in(last), self._asked(last))) if last != flat else ():
+            whole = self.rules.said_whole.fullmatch(said)
+            command = self.navigator.command(said, session._replace(whole=shown_whole)) if whole else None
             if command is not None and command[0].rule not in ("command:more", "command:onward"):  # not "anything else?"
                 return command
         handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text, talk), session)
@@ -231,9 +228,13 @@ class Dialogue:
             return not self.rules.comparing.search(said) and not self.matcher.titled.isdisjoint(query.known)
         return _telling(query, query.known) or not self.matcher.subjects.isdisjoint(query.known)
 
+    def _led_in(self, said: str) -> str:
+        """A message or clause without the courtesy and navigation words it opens with ("ok, can you show me")."""
+        return self.rules.lead_ins.sub("", said).strip() or said
+
     def _asked(self, said: str) -> str:
         """A message or clause without its courtesy and navigation words ("ok, can we go back to the liver one")."""
-        rest = self.rules.lead_ins.sub("", said).strip() or said
+        rest = self._led_in(said)
         return self.rules.trail_offs.sub("", rest).strip() or rest
 
     def _answer(self, query: Query, session: Session, uncovered: tuple[str, ...] = ()) -> tuple[Reply, Session]:

@@ -17,6 +17,7 @@ _LETTERS = re.compile(r"[a-z]+")
 _WORD = re.compile(r"[a-z0-9]+\+?")
 _SENTENCE_END = re.compile(r"[.!?]([\"\u201d\u2019]?\s+)(?=[\"\u201c\u2018A-Z])")  # group 1: what lies between two
 _CLAUSE_END = re.compile(r"(?<=[.!?;:\n])(?!\d)\s*")  # after the mark that ends a sentence or clause (not "38.5")
+_ASIDE = re.compile(r"\s*(?=\()|(?<=\))\s*")  # around an aside in brackets ("dad (yes, men get it too) has ...")
 _CLAUSE_COMMA = re.compile(r"(?<=[.!?;:,\n])(?!\d)\s*|\s+[-\u2013\u2014]+\s+")  # after commas (not "1,000") and dashes
 _VOWEL = re.compile(r"[aeiouy]")
 _ASCII_WORDS = bytes(  # for ASCII text without "+": capitals lowered, anything not a letter or digit a space
@@ -145,10 +146,14 @@ def sentences(text: str) -> list[str]:
     return [part for part in found if part]
 
 
-def clauses(text: str, commas: bool = False) -> list[str]:
+def clauses(text: str, commas: bool = False, asides: bool = False) -> list[str]:
     """The clauses of a message, each ending with its mark: split after . ! ? ; : and line ends (and with `commas`,
-    after commas and at a dash between spaces: "writing an essay - what's the link ...")."""
-    return [part for part in (_CLAUSE_COMMA if commas else _CLAUSE_END).split(text) if part.strip()]
+    after commas and at a dash between spaces: "writing an essay - what's the link ..."; with `asides`, around
+    words in brackets)."""
+    parts = (_CLAUSE_COMMA if commas else _CLAUSE_END).split(text)
+    if asides:
+        parts = [aside for part in parts for aside in _ASIDE.split(part)]
+    return [part for part in parts if part.strip()]
 
 
 _Y_BETWEEN_CONSONANTS = re.compile(r"(?<=[^aeiou])y(?=[^aeiou])")

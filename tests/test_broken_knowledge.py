@@ -227,6 +227,9 @@ CASES: dict[str, Break] = {
     "unquoted-yes-in-synonyms": in_lexicon(
         lexicon("\n  belly: [tummy, yes]"), 4, "not a boolean (True): YAML reads an unquoted yes, no, on, off"
     ),
+    "linking-word-not-in-slides": in_lexicon(
+        lexicon() + "linking: [zebra]\n", 5, "'linking' word 'zebra' is not one word of the slides"
+    ),
     "form-of-two-words": in_lexicon(lexicon(forms="\n  broke: two words"), 3, "must map one word to one word"),
     "stamp-missing": stamp_missing,
     "stamp-date-not-a-date": in_stamp("date: 2022-01-19", "date: someday", "'date' must be a date like 2022-01-19"),

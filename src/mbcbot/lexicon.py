@@ -14,7 +14,7 @@ from mbcbot.schema import FileCheck
 from mbcbot.text import Reader, stems, words
 from mbcbot.yamlfile import LineDict, shown
 
-LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered", "why", "because"}
+LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered", "why", "because", "linking"}
 RARITY_SAMPLE = 2_000  # sentences counted to tell a phrase's rarest word: enough to know "the" from "jaundice"
 
 
@@ -89,6 +89,10 @@ def lexicon_from(file: LexiconFile, slides: tuple[Slide, ...], reader: Reader) -
     for key, phrase in because:
         if slides and key not in standing and not (len(key) == 1 and key[0] in sentence_words):
             check.problem(data.line_of("because"), f"'because' phrase {phrase!r} does not stand in any slide")
+    linking = {word: stems(word, forms) for word in check.texts(data, "linking", "the lexicon")}
+    for word, key in linking.items():
+        if slides and (len(key) != 1 or key[0] not in slide_stems):
+            check.problem(data.line_of("linking"), f"'linking' word {word!r} is not one word of the slides")
     lexicon = Lexicon(
         stopwords=frozenset(stopwords),
         forms=FrozenMap(forms),
@@ -97,6 +101,7 @@ def lexicon_from(file: LexiconFile, slides: tuple[Slide, ...], reader: Reader) -
         words=frozenset(known_words),
         why=frozenset(p for p in why if p),
         because=tuple(key for key, _ in because if key),
+        linking=frozenset(key[0] for key in linking.values() if len(key) == 1),
     )
     return lexicon, check.problems
 

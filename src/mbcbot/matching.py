@@ -86,6 +86,7 @@ class Matcher:
         total = query.total or 1.0
         ranked = []
         slides, details, extra = self._slides, self._details, TITLE_BOOST - 1.0
+        linking = self.knowledge.lexicon.linking
         weight = weights.__getitem__
         asked = frozenset(known)
         for order in orders:
@@ -104,7 +105,10 @@ class Matcher:
                 score += PHRASE_BONUS * math.fsum([min(weights[a], weights[b]) for a, b in shared])
             if context is not None and not names_subject and index.slide == context:
                 score *= CONTEXT_BOOST
-            ranked.append((-score, -held, order, Candidate(index.slide, score, held / total, matched, names_subject)))
+            # a linking word ("cause") asked of a slide without it does not count against that slide
+            unheld = math.fsum([weight(term) for term in known if term in linking and term not in held_set])
+            coverage = held / (total - unheld) if total > unheld else 1.0
+            ranked.append((-score, -held, order, Candidate(index.slide, score, coverage, matched, names_subject)))
         ranked.sort()  # slide order is unique, so rows never compare their candidates
         return [row[3] for row in ranked]
 

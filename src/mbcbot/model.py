@@ -92,6 +92,7 @@ class Lexicon(NamedTuple):
     words: frozenset[str]
     why: frozenset[tuple[str, ...]] = frozenset()
     because: tuple[tuple[str, ...], ...] = ()
+    linking: frozenset[str] = frozenset()  # stems that count for a slide holding them, not against one without
 
 
 class Rule(NamedTuple):

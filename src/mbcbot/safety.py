@@ -147,8 +147,8 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     if any(_tells(now, flag, told, framed) for now in nows):
         return True
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
-    if any(hit.concept == "not_now" for hit in in_clause):
-        return False  # told of another time
+    if any(hit.concept == "not_now" and clause[0] <= hit.start < clause[1] for hit in hits):
+        return False  # told of another time (in words that begin in its clause: "on and off, been about 2 months")
     asking = {hit.end for hit in hits if hit.concept == "general"}
     passed = [hit for hit in overs if flag.end <= hit.start and hit.start - 1 not in asking and not rule.lasting]
     if told or passed:

@@ -93,6 +93,9 @@ FLOORS = {
     "blind-2026-12-05al1.yaml": 0.95,
     "blind-2026-12-05al2.yaml": 0.96,
     "blind-2026-12-05am2.yaml": 0.93,
+    "blind-2026-12-06an2.yaml": 0.96,
+    "blind-2026-12-06an3.yaml": 0.96,
+    "blind-2026-12-06an4.yaml": 0.94,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -162,6 +165,7 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-05aj2.yaml": 2,
     "blind-2026-12-05ak1.yaml": 6,
     "blind-2026-12-05am2.yaml": 1,
+    "blind-2026-12-06an4.yaml": 1,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

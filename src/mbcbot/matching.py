@@ -86,7 +86,7 @@ class Matcher:
         total = query.total or 1.0
         ranked = []
         slides, details, extra = self._slides, self._details, TITLE_BOOST - 1.0
-        linking = self.knowledge.lexicon.linking
+        linking = [term for term in known if term in self.knowledge.lexicon.linking]  # asked, read once
         weight = weights.__getitem__
         asked = frozenset(known)
         for order in orders:
@@ -106,7 +106,7 @@ class Matcher:
             if context is not None and not names_subject and index.slide == context:
                 score *= CONTEXT_BOOST
             # a linking word ("cause") asked of a slide without it does not count against that slide
-            unheld = math.fsum([weight(term) for term in known if term in linking and term not in held_set])
+            unheld = math.fsum([weight(term) for term in linking if term not in held_set]) if linking else 0.0
             coverage = held / (total - unheld) if total > unheld else 1.0
             ranked.append((-score, -held, order, Candidate(index.slide, score, coverage, matched, names_subject)))
         ranked.sort()  # slide order is unique, so rows never compare their candidates

@@ -50,8 +50,9 @@ def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], 
 
 def without_stories(text: str, rules: Conversation, read: Callable[[str], Read], names: Callable[[Read, str], bool]) -> str:
     """The message without the sentences and asides in brackets that tell of an uncovered subject and ask nothing
-    ("i don't use computers much.", "(yes, men get it too)"), in plain form, when what is left asks of something it `names` (a question alone, as `read`) or a story
-    kept knows ("... cancer is metastatic. i don't use computers. what does that word mean?"); else "". Words quoted
+    ("i don't use computers much.", "(yes, men get it too)"), in plain form, when what is left asks of something
+    it `names` (a question alone, as `read`) or a story kept knows ("... cancer is metastatic. i don't use
+    computers. what does that word mean?"); else "". Words quoted
     in a sentence left out are kept ("a letter from the clinic says 'metastatic disease'. what does that mean?")."""
     sentences = clauses(text, asides=True)
     parts = [(plain(part), asks(part, rules)) for part in sentences]

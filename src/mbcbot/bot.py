@@ -7,14 +7,21 @@ import gc
 import os
 from collections.abc import Iterator
 
-from mbcbot import cache
+from mbcbot import cache, model
 from mbcbot.dialogue import Dialogue
 from mbcbot.matching import Matcher
 from mbcbot.model import Knowledge, Reply, Session
+from mbcbot.queries import QueryReader
+from mbcbot.slideindex import SlideDetail, SlideIndex
+from mbcbot.spelling import Speller
 from mbcbot.text import Reader
 
 KNOWLEDGE_ENV = "MBCBOT_KNOWLEDGE"
 EMERGENCY_ENV = "MBCBOT_EMERGENCY_NUMBER"
+# Everything a Matcher is made of beyond plain values: the only classes the knowledge cache may rebuild.
+CACHED_KINDS: tuple[type, ...] = (Matcher, QueryReader, Speller, SlideIndex, SlideDetail, model.FrozenMap)
+CACHED_KINDS += (model.Knowledge, model.Pack, model.Review, model.Slide, model.Lexicon, model.Rule, model.Safety)
+CACHED_KINDS += (model.Conversation, model.Pattern)
 
 
 def default_knowledge_dir() -> str:
@@ -40,7 +47,7 @@ class Bot:
         """Load and validate `root` (default: default_knowledge_dir()); raises KnowledgeError."""
         folder = os.path.abspath(root or default_knowledge_dir())
         with _collector_paused():
-            matcher = cache.cached(folder) if os.path.isdir(folder) else None
+            matcher = cache.cached(folder, CACHED_KINDS) if os.path.isdir(folder) else None
             if not isinstance(matcher, Matcher):
                 from pathlib import Path
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mbcbot.errors import Problem
-from mbcbot.model import COMMAND_GROUPS, COMMANDS, INTENTS, PARTING, Conversation, FrozenMap, Phrasebook
+from mbcbot.model import COMMAND_GROUPS, COMMANDS, INTENTS, PARTING, Conversation, FrozenMap, Pattern, Phrasebook
 from mbcbot.phrases import Node, parsed, phrasebook
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, stem, words
@@ -88,27 +88,30 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
     return conversation
 
 
-def _either_whole(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+def _either_whole(patterns: list[Pattern]) -> Pattern:
     """One pattern a whole message matches when any command does (so most questions skip them at once)."""
+    joined = either(pattern.pattern for pattern in patterns)
     try:
-        return re.compile(either(pattern.pattern for pattern in patterns))
+        re.compile(joined)
     except re.error:  # patterns that cannot stand together (a group name used twice): none is skipped
-        return re.compile(r"(?s).*")
+        return Pattern(r"(?s).*")
+    return Pattern(joined)
 
 
-def _pattern(check: FileCheck, value: object, line: int) -> re.Pattern[str]:
+def _pattern(check: FileCheck, value: object, line: int) -> Pattern:
+    """The pattern at `value`, checked by compiling it (a message compiles it again when it first needs it)."""
     if not isinstance(value, str) or not value:
         check.problem(line, "a pattern must be non-empty text")
-        return re.compile(NEVER)
+        return Pattern(NEVER)
     try:
-        compiled = re.compile(value)
+        re.compile(value)
     except re.error as error:
         check.problem(line, f"pattern {value!r} is not a valid regular expression: {error}")
-        return re.compile(NEVER)
+        return Pattern(NEVER)
     if value.startswith("(?") and not _in_a_group(value):  # only an opening "(?" can set flags for the whole
         check.problem(line, f"pattern {value!r} sets flags for the whole expression; set them on a group, as (?i:...)")
-        return re.compile(NEVER)
-    return compiled
+        return Pattern(NEVER)
+    return Pattern(value)
 
 
 def _in_a_group(pattern: str) -> bool:
@@ -158,13 +161,13 @@ def _intents(check: FileCheck, data: LineDict) -> tuple[Phrasebook, frozenset[st
     return phrasebook(named), frozenset(stems)
 
 
-def _commands(check: FileCheck, data: LineDict) -> dict[str, re.Pattern[str]]:
+def _commands(check: FileCheck, data: LineDict) -> dict[str, Pattern]:
     table = check.mapping(data.get("commands", LineDict()), data.line_of("commands"), "'commands'")
     check.keys(table, "'commands'", set(COMMANDS))
     found = {name: _pattern(check, table.get(name), table.line_of(name)) for name in COMMANDS}
     for name, groups in COMMAND_GROUPS.items():
         for group in groups:
-            if group not in found[name].groupindex and name in table:
+            if group not in re.compile(found[name].pattern).groupindex and name in table:
                 check.problem(table.line_of(name), f"command '{name}' needs a group (?P<{group}>...)")
     return found
 

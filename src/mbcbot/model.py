@@ -6,8 +6,9 @@ cheaper to define, which keeps `mbcbot ask` quick to start.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple, NoReturn, TypeVar
 
 K = TypeVar("K")
@@ -27,6 +28,35 @@ class FrozenMap(dict[K, V]):
 
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(sorted(map(repr, self.items()))))
+
+
+class Pattern(NamedTuple):
+    """A regular expression of the knowledge, compiled the first time a message needs it.
+
+    Knowledge holds a score of patterns and most messages need a few of them, so a start need not compile them all.
+    """
+
+    pattern: str
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return _compiled(self.pattern).search(text)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return _compiled(self.pattern).match(text)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        return _compiled(self.pattern).fullmatch(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return _compiled(self.pattern).finditer(text)
+
+    def sub(self, replacement: str, text: str) -> str:
+        return _compiled(self.pattern).sub(replacement, text)
+
+
+@functools.cache
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
 
 
 KINDS = (
@@ -136,18 +166,18 @@ class Conversation(NamedTuple):
     emergency_number: str
     crisis_lines: Mapping[str, str]
     max_message_chars: int
-    lead_ins: re.Pattern[str]  # courtesy and navigation words removed from the start of a message
-    trail_offs: re.Pattern[str]  # navigation words removed from its end ("the liver one again")
-    asking: re.Pattern[str]  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
-    joining: re.Pattern[str]  # a word joining two questions in one sentence ("where does it go and how ...")
-    referring: re.Pattern[str]  # a clause asking about what came before ("is that common?", "is it a big operation?")
-    comparing: re.Pattern[str]  # a clause comparing it with something ("is that the same as ..."): about what came before
-    pointing: re.Pattern[str]  # a word that points back at what was said ("it", "that"): a clause without one stands alone
-    telling: re.Pattern[str]  # a clause telling of someone ("my wife has secondaries"): after a greeting, no question
+    lead_ins: Pattern  # courtesy and navigation words removed from the start of a message
+    trail_offs: Pattern  # navigation words removed from its end ("the liver one again")
+    asking: Pattern  # a clause that asks: how it opens ("what", "can") or what it holds ("wondering")
+    joining: Pattern  # a word joining two questions in one sentence ("where does it go and how ...")
+    referring: Pattern  # a clause asking about what came before ("is that common?", "is it a big operation?")
+    comparing: Pattern  # a clause comparing it with something ("is that the same as ..."): about what came before
+    pointing: Pattern  # a word that points back at what was said ("it", "that"): a clause without one stands alone
+    telling: Pattern  # a clause telling of someone ("my wife has secondaries"): after a greeting, no question
     intents: Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
-    commands: Mapping[str, re.Pattern[str]]
-    said_whole: re.Pattern[str]  # matches a whole message when any command does
+    commands: Mapping[str, Pattern]
+    said_whole: Pattern  # matches a whole message when any command does
     number_words: Mapping[str, int]
     lines: Mapping[str, str]
 

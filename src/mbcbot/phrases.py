@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from itertools import chain
 from typing import Any, NamedTuple
 
-from mbcbot.model import FrozenMap, Phrasebook, PhraseEntry
+from mbcbot.model import Phrasebook, PhraseEntry
 from mbcbot.text import stem, words
 
 # A parsed phrase: ("w", stem) | ("p", prefix) | ("n", low, high) | ("_",) | ("gap",) | ("seq", parts) | ("alt", options)
@@ -82,7 +82,8 @@ def _shelf(entries: list[PhraseEntry]) -> Shelf:
             any_second.append(entry)
         for word in sorted(seconds or ()):
             by_second.setdefault(word, []).append(entry)
-    return FrozenMap({word: tuple(found) for word, found in sorted(by_second.items())}), tuple(any_second)
+    # a plain dict, read-only as the Mapping the types give it: plain data all through, as the cache keeps it
+    return {word: tuple(found) for word, found in sorted(by_second.items())}, tuple(any_second)
 
 
 def _seconds(node: Node) -> frozenset[str] | None:

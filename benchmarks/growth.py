@@ -9,12 +9,13 @@ synthetic slides). Each load runs in a fresh subprocess: `Bot.load` is timed
 with MBCBOT_NO_CACHE=1 (median of --runs), then once to fill a private cache
 (MBCBOT_CACHE_DIR in the temporary directory), then from that cache (median of
 --runs). Peak memory is the worker's own high-water resident set (VmHWM in
-/proc/self/status, read at its end): not ru_maxrss, which Linux carries over
-from the driver that starts the worker. Each size's synthetic packs are named
-by a short digest (`synthetic.digest`), the same on every machine at one
-commit, so figures from two machines can be compared. Reply latency is in-process in the cached subprocess,
-over the single questions of tests/questions/tuning.yaml plus questions made
-from the synthetic slides' titles and sentences (the real slides' at size 8).
+/proc/self/status, read at its end; "n/a" where there is no /proc): not
+ru_maxrss, which Linux carries over from the driver that starts the worker.
+Each size's synthetic packs are named by a short digest (`synthetic.digest`),
+the same on every machine at one commit, so figures from two machines can be
+compared. Reply latency is in-process in the cached subprocess, over the
+single questions of tests/questions/tuning.yaml plus questions made from the
+synthetic slides' titles and sentences (the real slides' at size 8).
 A load slower than --timeout is recorded as such and the size is skipped.
 Benchmarks never fail: they measure and report.
 """

@@ -7,16 +7,20 @@ reviewed pack) plus N synthetic slides in packs of at most PACK_LIMIT slides,
 each stamped with `mbcbot.stamping.stamp_pack`. The text is prose-shaped
 (3-6 sentences of 12-25 words) from a generated vocabulary of pseudo-words
 ("kelvar", "tesumo") mixed with common English function words. No pseudo-word
-is an English word or shares a stem with any lexicon word, and no function word
-used shares a stem with a lexicon synonym variant or not-covered term, so the
-loader's lexicon-conflict checks pass. Same N and seed, same bytes; the first
-slides of a larger pack are those of a smaller one.
+is a word of the repository's own English (the knowledge and the tuning
+question sets, so the questions benchmarks ask never name one) or shares a
+stem with one, and no function word used shares a stem with a lexicon synonym
+variant or not-covered term, so the loader's lexicon-conflict checks pass.
+Nothing is read from the machine (no system word list): same commit, N and
+seed, same bytes everywhere, and `digest` says so in a few characters. The
+first slides of a larger pack are those of a smaller one.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import itertools
 import json
 import random
@@ -41,7 +45,7 @@ PACK_LIMIT = 1_000  # slides per synthetic pack: about 0.8 MB of slides.yaml, un
 FUNCTION_SHARE = 0.45  # share of a sentence's words that are function words, as in English prose
 REVIEWER = "Synthetic Reviewer, MD"
 REVIEW_DATE = datetime.date(2025, 1, 1)
-ENGLISH = Path("/usr/share/dict/words")
+ENGLISH = (KNOWLEDGE, "**/*.yaml"), (ROOT / "tests" / "questions", "tuning*.yaml")  # the English shipped with mbcbot
 
 FUNCTION_WORDS = [
     "the",
@@ -183,17 +187,16 @@ def _lexicon_words(path: Path) -> tuple[set[str], set[str]]:
     return everything, claimed
 
 
-def _english() -> set[str]:
-    try:
-        return {line.strip().lower() for line in ENGLISH.read_text(encoding="utf-8", errors="replace").splitlines()}
-    except OSError:
-        return set()
+def repository_english() -> set[str]:
+    """Every word of the knowledge and of the tuning question sets: the English pseudo-words must not be."""
+    paths = sorted(path for folder, pattern in ENGLISH for path in folder.glob(pattern))
+    return {word for path in paths for word in words(path.read_text(encoding="utf-8"))}
 
 
 def vocabulary(rng: random.Random, size: int, lexicon: Path = KNOWLEDGE / "lexicon.yaml") -> tuple[list[str], list[str]]:
     """`size` pseudo-words with distinct stems, and the function words safe to use beside the lexicon."""
     everything, claimed = _lexicon_words(lexicon)
-    english = _english()
+    english = repository_english()
     banned_stems = {stem(word) for word in everything | english}
     banned_stems |= {stem(word) for word in FUNCTION_WORDS}
     found: list[str] = []
@@ -315,11 +318,22 @@ def build(folder: Path, count: int, seed: int = SEED) -> list[Slide]:
         slides = [writer.slide(pack_id, serial - first + 1, serial) for serial in range(first, last + 1)]
         target = folder / pack_id
         target.mkdir(exist_ok=True)
-        (target / "pack.yaml").write_text(_pack_yaml(pack_id, index + 1, packs, first, last, seed), encoding="utf-8")
-        (target / "slides.yaml").write_text(_slides_yaml(slides), encoding="utf-8")
+        (target / "pack.yaml").write_text(
+            _pack_yaml(pack_id, index + 1, packs, first, last, seed), encoding="utf-8", newline="\n"
+        )
+        (target / "slides.yaml").write_text(_slides_yaml(slides), encoding="utf-8", newline="\n")
         stamp_pack(target, REVIEWER, REVIEW_DATE)
         made += slides
     return made
+
+
+def digest(folder: Path) -> str:
+    """The first 12 hex digits of a SHA-256 over the synthetic packs' names and bytes in `folder` ("none" without them)."""
+    files = sorted(path for path in folder.glob("synthetic-*/*") if path.is_file())
+    summed = hashlib.sha256()
+    for path in files:
+        summed.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return summed.hexdigest()[:12] if files else "none"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     made = build(args.out, args.count, args.seed)
-    print(f"wrote {len(made)} synthetic slides and the real pack into {args.out}")
+    print(f"wrote {len(made)} synthetic slides (digest {digest(args.out)}) and the real pack into {args.out}")
     return 0
 
 

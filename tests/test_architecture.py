@@ -28,7 +28,6 @@ LAYERS = {
     "questions": 2,
     "safety": 3,
     "safetyfile": 4,
-    "slideindex": 3,
     "queries": 3,
     "schema": 3,
     "conversation": 4,

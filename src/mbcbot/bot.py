@@ -9,10 +9,9 @@ from collections.abc import Iterator
 
 from mbcbot import cache, model
 from mbcbot.dialogue import Dialogue
-from mbcbot.matching import Matcher
+from mbcbot.matching import Matcher, SlideDetail, SlideIndex
 from mbcbot.model import Knowledge, Reply, Session
 from mbcbot.queries import QueryReader
-from mbcbot.slideindex import SlideDetail, SlideIndex
 from mbcbot.spelling import Speller
 from mbcbot.text import Reader
 

@@ -36,7 +36,7 @@ LAYERS = {
     "matching": 4,
     "knowledge": 5,
     "smalltalk": 5,
-    "stamping": 5,
+    "stamping": 6,
     "navigation": 5,
     "dialogue": 6,
     "bot": 7,

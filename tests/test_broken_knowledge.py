@@ -166,6 +166,34 @@ def text_changed(root: Path) -> Expected:
     return Expected(SLIDES, slide_line(root / SLIDES, 5, "text"), "slide 5 (Liver) has changed since its review")
 
 
+def title_changed(root: Path) -> Expected:
+    substitute(root / SLIDES, "title: Liver", "title: 'Stop chemo; vitamin C cures'")
+    return Expected(
+        SLIDES, slide_line(root / SLIDES, 5, "title"), "the title of slide 5 (Stop chemo; vitamin C cures) has changed"
+    )
+
+
+def emergency_line_changed(root: Path) -> Expected:
+    substitute(root / PACK_META, "immediately call your doctor\n  or dial", "wait and see how you feel tomorrow\n  then dial")
+    return Expected(PACK_META, line_of(root / PACK_META, "emergency_line: >-"), "the pack's 'emergency_line' has changed")
+
+
+def stamp_reviewer_edited(root: Path) -> Expected:
+    substitute(root / STAMP, "reviewer: 'Brunilda Nazario, MD'", "reviewer: 'Dr Someone Else'")
+    return Expected(STAMP, _sha_line(root), "does not match its digests")
+
+
+def _sha_line(root: Path) -> int:
+    return next(n for n, text in enumerate(lines_of(root / STAMP), start=1) if text.startswith("sha256: "))
+
+
+def stamp_of_texts_only(root: Path) -> Expected:
+    text = (root / STAMP).read_text(encoding="utf-8")
+    kept = text[: text.index("pack:\n")] + text[text.index("slides:\n") :]
+    (root / STAMP).write_text(kept, encoding="utf-8")
+    return Expected(STAMP, 1, "the stamp covers the slide texts only, not their titles and the pack's details")
+
+
 def missing_publisher(root: Path) -> Expected:
     first_key = line_of(root / PACK_META, "id: metastatic-breast-cancer")
     replace_line(root / PACK_META, line_of(root / PACK_META, "publisher: WebMD"))
@@ -233,8 +261,12 @@ CASES: dict[str, Break] = {
     "form-of-two-words": in_lexicon(lexicon(forms="\n  broke: two words"), 3, "must map one word to one word"),
     "stamp-missing": stamp_missing,
     "stamp-date-not-a-date": in_stamp("date: 2022-01-19", "date: someday", "'date' must be a date like 2022-01-19"),
-    "stamp-sha-mismatch": in_stamp("sha256: ", "sha256: 0", "does not match its slide digests"),
+    "stamp-sha-mismatch": in_stamp("sha256: ", "sha256: 0", "does not match its digests"),
     "text-changed-after-stamp": text_changed,
+    "title-changed-after-stamp": title_changed,
+    "emergency-line-changed-after-stamp": emergency_line_changed,
+    "stamp-reviewer-edited-by-hand": stamp_reviewer_edited,
+    "stamp-of-slide-texts-only": stamp_of_texts_only,
 }
 
 

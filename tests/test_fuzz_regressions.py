@@ -28,7 +28,8 @@ def test_a_stamp_digest_that_is_not_ascii_is_a_problem_not_a_crash(knowledge_cop
     # Found by the knowledge target: a stamp.yaml whose slide digest holds a non-ASCII character.
     stamp = knowledge_copy / STAMP
     text = stamp.read_text(encoding="utf-8")
-    stamp.write_text(re.sub(r"(?m)^  1: \w+$", "  1: caf\u00e9", text), encoding="utf-8")
+    head, slides = text.split("\nslides:\n")  # slide 1's text digest, not its title's
+    stamp.write_text(head + "\nslides:\n" + re.sub(r"(?m)^  1: \w+$", "  1: caf\u00e9", slides), encoding="utf-8")
     with pytest.raises(KnowledgeError) as raised:
         load_knowledge(knowledge_copy)
     line = next(n for n, row in enumerate(stamp.read_text(encoding="utf-8").splitlines(), start=1) if row == "  1: caf\u00e9")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from mbcbot import cache, model
 from mbcbot.dialogue import Dialogue
+from mbcbot.errors import Problem
 from mbcbot.matching import Matcher, SlideDetail, SlideIndex
 from mbcbot.model import Knowledge, Reply, Session
 from mbcbot.queries import QueryReader
@@ -73,6 +74,21 @@ class Bot:
             reply = reply._replace(explanation=self.dialogue.explained(message, session))
         return reply, after
 
+    def samples_answered_elsewhere(self) -> list[Problem]:
+        """A problem for each slide's sample question that is not answered from that slide (`mbcbot check`)."""
+        problems = []
+        for pack in self.knowledge.packs:
+            for slide in pack.slides:
+                for sample in slide.samples:
+                    reply, _ = self.reply(sample)
+                    got = [(source.pack, source.slide) for source in reply.sources[:1]]
+                    if reply.kind != "answer" or got != [(pack.id, slide.number)]:
+                        answered = f"from {got[0][0]} slide {got[0][1]}" if got else f"with a {reply.kind} reply"
+                        where = os.path.join(pack.folder, "slides.yaml")
+                        message = f"slide {slide.number} ({slide.title}): its sample {sample!r} is answered {answered}"
+                        problems.append(Problem(where, _samples_line(where, slide.number), message))
+        return problems
+
     def welcome(self) -> str:
         """The opening lines of a conversation."""
         voice = self.dialogue.voice
@@ -81,6 +97,19 @@ class Bot:
     def topics(self) -> tuple[str, ...]:
         """Slide titles, for completion and suggestions."""
         return tuple(slide.title for slide in self.knowledge.slides)
+
+
+def _samples_line(path: str, number: int) -> int:
+    """The line of slide `number`'s samples in a slides.yaml (1 when it cannot be told)."""
+    from pathlib import Path
+
+    from mbcbot.yamlfile import read_yaml
+
+    data, _ = read_yaml(Path(path))
+    try:
+        return int(data["slides"][number - 1].line_of("samples"))
+    except (TypeError, KeyError, IndexError, AttributeError, ValueError):
+        return 1
 
 
 @contextlib.contextmanager

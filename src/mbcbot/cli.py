@@ -239,7 +239,7 @@ def _check(args: argparse.Namespace) -> int:
     import datetime
     from pathlib import Path
 
-    from mbcbot.bot import default_knowledge_dir
+    from mbcbot.bot import Bot, default_knowledge_dir
     from mbcbot.knowledge import load_knowledge
     from mbcbot.replies import spoken_date
     from mbcbot.review import review_age_years
@@ -247,6 +247,9 @@ def _check(args: argparse.Namespace) -> int:
     root = Path(args.knowledge or default_knowledge_dir())
     try:
         knowledge = load_knowledge(root)
+        misread = Bot(knowledge, args.emergency_number).samples_answered_elsewhere()
+        if misread:
+            raise KnowledgeError(misread)
     except KnowledgeError as error:
         print(str(error))
         print(f"{len(error.problems)} problem(s) found in {root}", file=sys.stderr)
@@ -259,7 +262,11 @@ def _check(args: argparse.Namespace) -> int:
                 f"warning: pack '{pack.id}' was last reviewed {age:.1f} years ago ({spoken_date(pack.review.date)}, by {pack.review.reviewer}); the limit is {args.max_review_age:g} years: have it reviewed again"
             )
     slides = sum(len(pack.slides) for pack in knowledge.packs)
-    print(f"ok: {len(knowledge.packs)} pack(s), {slides} slides, review stamps match, knowledge in {root}")
+    samples = sum(len(slide.samples) for slide in knowledge.slides)
+    print(
+        f"ok: {len(knowledge.packs)} pack(s), {slides} slides, review stamps match, "
+        f"{samples} sample questions answered from their slides, knowledge in {root}"
+    )
     return OK
 
 

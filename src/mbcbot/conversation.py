@@ -20,10 +20,10 @@ LINES = (
     "restart", "notice", "source_line", "more_hint", "also_on", "clarify", "fallback", "fallback_topic",
     "fallback_part", "fallback_suggest", "not_understood", "say_more", "advice", "advice_related", "emergency", "crisis", "empty",
     "too_long", "no_topic", "first_slide", "last_slide", "no_such_slide", "widget_intro", "widget_unreachable",
-    "slide_heading", "slide_name", "image_credits",
+    "slide_heading", "slide_name", "image_credits", "emergency_call", "slideshow",
 )  # fmt: skip
 PLACEHOLDERS = {
-    "pack_title", "publisher", "reviewer", "review_date", "topics", "count", "emergency_number",
+    "pack_title", "publisher", "reviewer", "review_date", "topics", "count", "emergency_number", "slideshows", "pack_titles",
     "title", "number", "titles", "topic", "max_chars", "credits",
 }  # fmt: skip
 TOP_KEYS = {

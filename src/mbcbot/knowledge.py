@@ -9,22 +9,24 @@ from __future__ import annotations
 import datetime
 import re
 from pathlib import Path
+from typing import Any
 
 from mbcbot.conversation import conversation_from
 from mbcbot.errors import KnowledgeError, Problem
 from mbcbot.lexicon import lexicon_file, lexicon_from
 from mbcbot.model import FrozenMap, Knowledge, Pack, Review, Slide
-from mbcbot.review import STAMP_FILE, pack_digest, slide_digest
+from mbcbot.review import REVIEWED, STAMP_FILE, Stamped, pack_digest, stamped
 from mbcbot.safetyfile import safety_from
 from mbcbot.schema import FileCheck
 from mbcbot.text import Reader, normalised, sentences
-from mbcbot.yamlfile import read_yaml, shown
+from mbcbot.yamlfile import LineDict, read_yaml, shown
 
 PACK_KEYS = {"id", "title", "publisher", "sources", "disclaimer", "emergency_line"}
 SLIDE_KEYS = {"number", "id", "title", "text"}
 SLIDE_OPTIONAL = {"image", "keywords", "samples"}
 _DIGEST = re.compile(r"[0-9a-f]{64}")  # a slide digest as `mbcbot stamp` writes it
 DEFAULT_ORDER = 100  # packs without an order follow those with one, by folder name
+_EMPTY_REVIEW = Review("", datetime.date.min.isoformat(), "", FrozenMap({}))
 
 
 def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
@@ -39,17 +41,21 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
     reader = reader or Reader()
     lexicon = lexicon_file(root / "lexicon.yaml")  # its word forms first: each pack's texts are read with them
 
+    own = []  # each pack's own lexicon, beside its slides
     for folder in sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file()):
         pack, found = _pack(folder)
         packs.append(pack)
+        own.append(lexicon_file(folder / "lexicon.yaml", pack.id))
         problems += found
     conversation, conversation_problems = conversation_from(root / "conversation.yaml")
+    order = {pack.id: pack.order for pack in packs}
     packs.sort(key=lambda pack: pack.order)  # stable: equal orders keep folder order
+    own.sort(key=lambda file: order[file.owner])
     if not packs:
         problems.append(Problem(shown(root), 1, "no pack found (a folder holding pack.yaml)"))
     problems += _duplicate_pack_ids(packs)
     slides = tuple(slide for pack in packs for slide in pack.slides)
-    checked, found = lexicon_from(lexicon, slides, reader)
+    checked, found = lexicon_from([lexicon, *own], slides, reader)
     problems += found
     problems += conversation_problems
     safety, safety_problems = safety_from(root / "safety.yaml")
@@ -60,6 +66,20 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
 
 
 def _pack(folder: Path) -> tuple[Pack, list[Problem]]:
+    """The pack in `folder` with its review checked against its stamp, and every problem found."""
+    pack, meta, problems = _unreviewed(folder)
+    check = FileCheck(shown(folder / STAMP_FILE))
+    review = _review(folder, pack, meta, check, readable=not problems) if pack.slides else _EMPTY_REVIEW
+    return pack._replace(review=review), problems + check.problems
+
+
+def unreviewed_pack(folder: Path) -> tuple[Pack, list[Problem]]:
+    """The pack in `folder` as it stands, before its stamp is read (what `mbcbot stamp` stamps)."""
+    pack, _, problems = _unreviewed(folder)
+    return pack, problems
+
+
+def _unreviewed(folder: Path) -> tuple[Pack, LineDict, list[Problem]]:
     meta_check = FileCheck(shown(folder / "pack.yaml"))
     meta = meta_check.document(folder / "pack.yaml")
     if meta:
@@ -71,8 +91,6 @@ def _pack(folder: Path) -> tuple[Pack, list[Problem]]:
     pack_id = meta_check.text(meta, "id", "the pack")
     slide_check = FileCheck(shown(folder / "slides.yaml"))
     slides = _slides(folder / "slides.yaml", pack_id, slide_check)
-    stamp_check = FileCheck(shown(folder / STAMP_FILE))
-    review = _review(folder, slides, stamp_check, slide_check, readable=not slide_check.problems)
     credits = []
     for item in meta_check.sequence(meta.get("image_credits", []), meta.line_of("image_credits"), "image_credits"):
         entry = meta_check.mapping(item, meta.line_of("image_credits"), "an image credit")
@@ -87,10 +105,11 @@ def _pack(folder: Path) -> tuple[Pack, list[Problem]]:
         image_credits=tuple(credits),
         disclaimer=normalised(meta_check.text(meta, "disclaimer", "the pack")),
         emergency_line=normalised(meta_check.text(meta, "emergency_line", "the pack")),
-        review=review,
+        review=_EMPTY_REVIEW,
         slides=tuple(slides),
+        folder=shown(folder),
     )
-    return pack, meta_check.problems + slide_check.problems + stamp_check.problems
+    return pack, meta, meta_check.problems + slide_check.problems
 
 
 def _slides(path: Path, pack_id: str, check: FileCheck) -> list[Slide]:
@@ -132,49 +151,68 @@ def _slides(path: Path, pack_id: str, check: FileCheck) -> list[Slide]:
     return slides
 
 
-def _review(folder: Path, slides: list[Slide], check: FileCheck, slide_check: FileCheck, readable: bool) -> Review:
-    empty = Review("", datetime.date.min.isoformat(), "", FrozenMap({}))
+def _review(folder: Path, pack: Pack, meta: LineDict, check: FileCheck, readable: bool) -> Review:
+    """The pack's review as its stamp records it; each edit made since is a problem at the line edited."""
     if not (folder / STAMP_FILE).is_file():
         check.problem(1, "the pack has no review stamp; after a medical review run `mbcbot stamp`")
-        return empty
+        return _EMPTY_REVIEW
     data = check.document(folder / STAMP_FILE)
     if not data:
-        return empty
-    check.keys(data, "the stamp", {"reviewer", "date", "sha256", "slides"})
+        return _EMPTY_REVIEW
+    check.keys(data, "the stamp", {"reviewer", "date", "sha256", "slides"}, {"titles", "pack"})
+    if "pack" not in data or "titles" not in data:
+        older = "the stamp covers the slide texts only, not their titles and the pack's details"
+        check.problem(1, f"{older}; after a medical review run `mbcbot stamp`")
     date = data.get("date")
     if not isinstance(date, datetime.date):
         check.problem(data.line_of("date"), "the stamp's 'date' must be a date like 2022-01-19")
         date = datetime.date.min
-    stamped = check.mapping(data.get("slides"), data.line_of("slides"), "the stamp's 'slides'")
-    digests = {number: str(value) for number, value in stamped.items() if isinstance(number, int)}
-    for number, value in sorted(digests.items()):
-        if not _DIGEST.fullmatch(value):
-            check.problem(
-                stamped.line_of(number), f"the stamp's digest of slide {number} must be 64 hex digits; run `mbcbot stamp`"
-            )
-            digests[number] = ""
+    recorded = Stamped(
+        texts=_digests(check, data, "slides", "the stamp's digest of slide {}"),
+        titles=_digests(check, data, "titles", "the stamp's digest of the title of slide {}"),
+        fields=_digests(check, data, "pack", "the stamp's digest of the pack's {}"),
+    )
     reviewer = check.text(data, "reviewer", "the stamp")
-    review = Review(reviewer, date.isoformat(), str(data.get("sha256", "")), FrozenMap(digests))
-    for slide in slides:
-        if slide.text and digests.get(slide.number) != slide_digest(slide.text):
-            slide_check.problem(
-                _slide_text_line(folder, slide.number),
-                f"slide {slide.number} ({slide.title}) has changed since its review on {date}; "
-                "have it reviewed, then run `mbcbot stamp`",
-            )
-    extra = sorted(set(digests) - {slide.number for slide in slides}) if readable else []
-    for number in extra:
-        check.problem(stamped.line_of(number), f"the stamp names slide {number}, which the pack does not have")
-    if digests and all(digests.values()) and review.sha256 != pack_digest(digests):
-        check.problem(data.line_of("sha256"), "the stamp's sha256 does not match its slide digests; run `mbcbot stamp`")
+    review = Review(reviewer, date.isoformat(), str(data.get("sha256", "")), FrozenMap(recorded.texts))
+    changed = f"has changed since its review on {date}; have it reviewed, then run `mbcbot stamp`"
+
+    def edited(name: str, line: int, message: str) -> None:
+        check.problems.append(Problem(shown(folder / name), line, message))
+
+    now = stamped(pack)
+    for slide in pack.slides:
+        if slide.text and recorded.texts.get(slide.number) != now.texts[slide.number]:
+            edited("slides.yaml", _slide_line(folder, slide.number, "text"), f"slide {slide.number} ({slide.title}) {changed}")
+        if "titles" in data and recorded.titles.get(slide.number) != now.titles[slide.number]:
+            line = _slide_line(folder, slide.number, "title")
+            edited("slides.yaml", line, f"the title of slide {slide.number} ({slide.title}) {changed}")
+    for name in REVIEWED if "pack" in data else ():
+        if recorded.fields.get(name) != now.fields[name]:
+            edited("pack.yaml", meta.line_of(name), f"the pack's '{name}' {changed}")
+    if readable:
+        for number in sorted(set(recorded.texts) - set(now.texts)):
+            check.problem(data["slides"].line_of(number), f"the stamp names slide {number}, which the pack does not have")
+    if all(recorded.texts.values()) and review.sha256 != pack_digest(recorded, reviewer, date.isoformat()):
+        check.problem(data.line_of("sha256"), "the stamp's sha256 does not match its digests; run `mbcbot stamp`")
     return review
 
 
-def _slide_text_line(folder: Path, number: int) -> int:
+def _digests(check: FileCheck, data: LineDict, key: str, what: str) -> dict[Any, str]:
+    """The digests the stamp records under `key`, each checked to be 64 hex digits (a bad one reads as "")."""
+    table = check.mapping(data.get(key, LineDict()), data.line_of(key), f"the stamp's '{key}'")
+    digests = {name: str(value) for name, value in table.items() if isinstance(name, (int, str))}
+    for name, value in digests.items():
+        if not _DIGEST.fullmatch(value):
+            check.problem(table.line_of(name), f"{what.format(name)} must be 64 hex digits; run `mbcbot stamp`")
+            digests[name] = ""
+    return digests
+
+
+def _slide_line(folder: Path, number: int, key: str) -> int:
     data, _ = read_yaml(folder / "slides.yaml")
     try:
         entry = data["slides"][number - 1]
-        return int(entry.line_of("text"))
+        return int(entry.line_of(key))
     except (TypeError, KeyError, IndexError, AttributeError):
         return 1
 

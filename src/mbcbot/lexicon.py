@@ -14,36 +14,92 @@ from mbcbot.schema import FileCheck
 from mbcbot.text import Reader, stems, words
 from mbcbot.yamlfile import LineDict, shown
 
-LEXICON_KEYS = {"stopwords", "forms", "synonyms", "not_covered", "why", "because", "linking"}
+LANGUAGE_KEYS = {"stopwords", "forms", "why"}  # how people talk, whatever the pack: knowledge/lexicon.yaml only
+PACK_KEYS = {"synonyms", "not_covered", "because", "linking"}  # bound to slide words: a pack's own lexicon.yaml
 RARITY_SAMPLE = 2_000  # sentences counted to tell a phrase's rarest word: enough to know "the" from "jaundice"
+SHARED = ""  # the owner of the shared file's entries (a pack's entries are owned by its id)
 
 
 class LexiconFile(NamedTuple):
-    """`lexicon.yaml` as read before the slides: the slides are read into stems with its word forms."""
+    """A lexicon file as read before the slides (the slides are read into stems with the shared word forms)."""
 
     check: FileCheck
     data: LineDict
     forms: dict[str, str]
+    owner: str  # SHARED, or the id of the pack whose folder holds it
 
 
-def lexicon_file(path: Path) -> LexiconFile:
-    """The lexicon's document and word forms; the rest is read against the slides by `lexicon_from`."""
+def lexicon_file(path: Path, owner: str = SHARED) -> LexiconFile:
+    """A lexicon's document (and, for the shared one, its word forms); the rest is read by `lexicon_from`."""
     check = FileCheck(shown(path))
-    data = check.document(path)
+    data = check.document(path) if path.is_file() or owner == SHARED else LineDict()
     if data:
-        check.keys(data, "the lexicon", set(), LEXICON_KEYS)
-    return LexiconFile(check, data, _forms(data, check))
+        check.keys(data, "the lexicon", set(), LANGUAGE_KEYS | PACK_KEYS if owner == SHARED else PACK_KEYS)
+    return LexiconFile(check, data, _forms(data, check) if owner == SHARED else {}, owner)
 
 
-def lexicon_from(file: LexiconFile, slides: tuple[Slide, ...], reader: Reader) -> tuple[Lexicon, list[Problem]]:
-    """The lexicon in `file`, checked against the slides it serves, and every problem found in it."""
-    check, data, forms = file
+class _Entries(NamedTuple):
+    """What one lexicon file says, its phrases as stems."""
+
+    stopwords: set[tuple[str, ...]]
+    synonyms: dict[tuple[str, ...], tuple[str, ...]]
+    not_covered: dict[tuple[str, ...], str]
+    words: set[str]
+    why: set[tuple[str, ...]]
+    because: list[tuple[str, ...]]
+    linking: set[str]
+
+
+def lexicon_from(files: list[LexiconFile], slides: tuple[Slide, ...], reader: Reader) -> tuple[Lexicon, list[Problem]]:
+    """The shared lexicon (first) and each pack's own, checked and merged, and every problem found in them.
+
+    Each file is checked against the slides it serves: a pack's against its own, the shared one's against all.
+    Packs stand alone: a word one pack declares not covered is covered when another pack's slides hold it, and
+    a word one pack reads as another is also read as itself when another pack's slides hold it.
+    """
+    forms = files[0].forms
+    claimed: dict[tuple[str, ...], tuple[str, int, str]] = {}
+    found = [_entries(file, tuple(s for s in slides if file.owner in (SHARED, s.pack)), reader, forms, claimed) for file in files]
+    held = set().union(*(reader.together(slide.sentences, forms) for slide in slides))
+    held |= set().union(*(reader.stems(text, forms) for slide in slides for text in (slide.title, *slide.keywords)))
+    phrases = {key for entries in found for key in (*entries.synonyms, *entries.not_covered) if len(key) > 1}
+    standing = _standing(phrases, slides, held, reader, forms) | {(word,) for word in held}
+    synonyms: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for key, target in ((key, target) for entries in found for key, target in entries.synonyms.items()):
+        read_as = synonyms.get(key, ()) + tuple(word for word in target if word not in synonyms.get(key, ()))
+        synonyms[key] = read_as + tuple(word for word in key if word not in read_as) * (key in standing)
+    not_covered: dict[tuple[str, ...], str] = {}
+    for entries in found:
+        for key, topic in entries.not_covered.items():
+            if key not in standing:
+                not_covered.setdefault(key, topic)
+    lexicon = Lexicon(
+        stopwords=frozenset().union(*(entries.stopwords for entries in found)),
+        forms=FrozenMap(forms),
+        synonyms=FrozenMap(synonyms),
+        not_covered=FrozenMap(not_covered),
+        words=frozenset(set(forms) | set(forms.values())).union(*(entries.words for entries in found)),
+        why=frozenset().union(*(entries.why for entries in found)),
+        because=tuple(dict.fromkeys(key for entries in found for key in entries.because)),
+        linking=frozenset().union(*(entries.linking for entries in found)),
+    )
+    return lexicon, [problem for file in files for problem in file.check.problems]
+
+
+def _entries(
+    file: LexiconFile,
+    slides: tuple[Slide, ...],
+    reader: Reader,
+    forms: dict[str, str],
+    claimed: dict[tuple[str, ...], tuple[str, int, str]],
+) -> _Entries:
+    """One file's entries, each checked against `slides` (those it serves) and against the claims of earlier files."""
+    check, data, _, owner = file
     sentence_words = set().union(*(reader.together(slide.sentences, forms) for slide in slides))
     slide_stems = sentence_words.union(
         *(reader.stems(text, forms) for slide in slides for text in (slide.title, *slide.keywords))
     )
-    claimed: dict[tuple[str, ...], tuple[str, int]] = {}
-    known_words: set[str] = set(forms) | set(forms.values())
+    known_words: set[str] = set()
     longer: list[tuple[tuple[str, ...], int, str, str]] = []  # phrases of several words, checked against the text at once
 
     def claim(phrase: str, line: int, meaning: str, in_slides_ok: bool) -> tuple[str, ...]:
@@ -53,13 +109,14 @@ def lexicon_from(file: LexiconFile, slides: tuple[Slide, ...], reader: Reader) -
         earlier = claimed.get(key)
         if not key:
             check.problem(line, f"{what} {phrase!r} has no words")
-        elif earlier is not None and earlier[0] != meaning:
-            check.problem(line, f"{what} {phrase!r} is already claimed as {earlier[0]} on line {earlier[1]}")
+        elif earlier is not None and earlier[0] != meaning and (owner == earlier[2] or SHARED in (owner, earlier[2])):
+            where = f"line {earlier[1]}" if earlier[2] == owner else f"line {earlier[1]} of the {earlier[2] or 'shared'} lexicon"
+            check.problem(line, f"{what} {phrase!r} is already claimed as {earlier[0]} on {where}")
         elif not in_slides_ok and len(key) > 1:
             longer.append((key, line, what, phrase))
         elif not in_slides_ok and key[0] in sentence_words:
             check.problem(line, f"{what} {phrase!r} stands in the slide text; matching reads it there as it is")
-        claimed.setdefault(key, (meaning, line))
+        claimed.setdefault(key, (meaning, line, owner))
         return key
 
     stopwords = _stopwords(data, check, claim)
@@ -93,17 +150,15 @@ def lexicon_from(file: LexiconFile, slides: tuple[Slide, ...], reader: Reader) -
     for word, key in linking.items():
         if slides and (len(key) != 1 or key[0] not in slide_stems):
             check.problem(data.line_of("linking"), f"'linking' word {word!r} is not one word of the slides")
-    lexicon = Lexicon(
-        stopwords=frozenset(stopwords),
-        forms=FrozenMap(forms),
-        synonyms=FrozenMap(synonyms),
-        not_covered=FrozenMap(not_covered),
-        words=frozenset(known_words),
-        why=frozenset(p for p in why if p),
-        because=tuple(key for key, _ in because if key),
-        linking=frozenset(key[0] for key in linking.values() if len(key) == 1),
+    return _Entries(
+        stopwords=stopwords,
+        synonyms=synonyms,
+        not_covered=not_covered,
+        words=known_words,
+        why={p for p in why if p},
+        because=[key for key, _ in because if key],
+        linking={key[0] for key in linking.values() if len(key) == 1},
     )
-    return lexicon, check.problems
 
 
 def _forms(data: LineDict, check: FileCheck) -> dict[str, str]:

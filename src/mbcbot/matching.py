@@ -138,9 +138,21 @@ class Matcher:
             for term in index.terms:  # slides in order; the terms' order matters to nothing
                 postings[term].append(index.order)
         self._postings = {term: tuple(orders) for term, orders in postings.items()}
-        count = max(1, len(indexes))
-        self._weights = {term: math.log(1 + count / len(orders)) / math.log(1 + count) for term, orders in postings.items()}
-        specific = {term for term, orders in self._postings.items() if len(orders) <= SPECIFIC_SLIDES}
+        # A stem weighs by how few slides of its pack hold it (the most it weighs in any pack): so a pack's answers
+        # are the same whatever other packs stand beside it.
+        self._weights: dict[str, float] = {}
+        specific = set()
+        for pack in knowledge.packs:
+            count = max(1, len(pack.slides))
+            held: defaultdict[str, int] = defaultdict(int)
+            for index in (index for index in indexes if index.slide.pack == pack.id):
+                for term in index.terms:
+                    held[term] += 1
+            for term, slides in held.items():
+                weight = math.log(1 + count / slides) / math.log(1 + count)
+                self._weights[term] = max(self._weights.get(term, 0.0), weight)
+                if slides <= SPECIFIC_SLIDES:
+                    specific.add(term)
         self._slides = tuple(index._replace(subject=index.subject & specific) for index in indexes)
         self._order_of = {(index.slide.pack, index.slide.number): index.order for index in self._slides}
         self._details: dict[int, SlideDetail] = {}  # slide order -> its detail, once a question has needed it

@@ -110,6 +110,7 @@ class Pack(NamedTuple):
     emergency_line: str
     review: Review
     slides: tuple[Slide, ...]
+    folder: str = ""  # where it was read from, as problems name it
 
 
 class Lexicon(NamedTuple):

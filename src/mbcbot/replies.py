@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from mbcbot.model import Knowledge, Pack, Reply, Slide, Source
 
@@ -34,16 +34,18 @@ class Voice:
     def __init__(self, knowledge: Knowledge, emergency_number: str) -> None:
         self.knowledge = knowledge
         self.emergency_number = emergency_number
-        first = knowledge.packs[0]
-        self._defaults = {
-            "pack_title": first.title,
-            "publisher": first.publisher,
-            "reviewer": first.review.reviewer,
-            "review_date": spoken_date(first.review.date),
-            "topics": titles(knowledge.slides),
-            "count": str(len(first.slides)),
+        packs = knowledge.packs
+        self._defaults = {  # every pack's, so no pack's order decides what a line says
+            "pack_title": together(pack.title for pack in packs),
+            "pack_titles": together(f'"{pack.title}"' for pack in packs),
+            "publisher": together(pack.publisher for pack in packs),
+            "reviewer": together(pack.review.reviewer for pack in packs),
+            "review_date": together(spoken_date(pack.review.date) for pack in packs),
+            "topics": topics(knowledge),
+            "count": str(len(knowledge.slides)),
             "emergency_number": emergency_number,
         }
+        self._defaults["slideshows"] = together(self.described(pack) for pack in packs)
         self._plain_lines: dict[str, str] = {}  # lines without values of their own, made once
         self._cited: dict[tuple[str, int], tuple[Source, str]] = {}  # each slide's source and source line, made once
         self._headings: dict[tuple[str, int], str] = {}  # each slide's heading, made once
@@ -89,9 +91,14 @@ class Voice:
             review_date=spoken_date(pack.review.date),
         )
 
-    def emergency_line(self, pack: Pack) -> str:
-        """The publisher's own emergency line, with this deployment's number."""
-        return pack.emergency_line.replace("{emergency_number}", self.emergency_number)
+    def described(self, pack: Pack) -> str:
+        """A pack as the `slideshow` line names it: title, publisher, reviewer and review date."""
+        return self.knowledge.conversation.lines["slideshow"].format(
+            pack_title=pack.title,
+            publisher=pack.publisher,
+            reviewer=pack.review.reviewer,
+            review_date=spoken_date(pack.review.date),
+        )
 
     def crisis_line(self) -> str:
         """The crisis line that goes with this deployment's emergency number."""
@@ -136,11 +143,11 @@ class Voice:
 
     def emergency(self, rule_id: str, crisis: bool) -> Reply:
         """The emergency reply (with the crisis line for a crisis rule), for rule `rule_id`."""
-        pack = self.knowledge.packs[0]
-        lines = [self.line("emergency"), self.emergency_line(pack)]
+        call = self.line("emergency_call")
+        lines = [self.line("emergency"), call]
         if crisis:
             lines += [self.line("crisis"), self.crisis_line()]
-        return Reply(kind="emergency", text="\n".join(lines), rule=f"emergency:{rule_id}", notice=self.emergency_line(pack))
+        return Reply(kind="emergency", text="\n".join(lines), rule=f"emergency:{rule_id}", notice=call)
 
     def clarify(self, slides: Sequence[Slide]) -> Reply:
         """A question asking which of the slides is meant."""
@@ -180,3 +187,16 @@ class Voice:
 def titles(slides: Sequence[Slide]) -> str:
     """Slide titles as a readable list."""
     return ", ".join(slide.title for slide in slides)
+
+
+def topics(knowledge: Knowledge) -> str:
+    """Every slide's title; with several packs, by pack ("Pack A: ...; Pack B: ...")."""
+    if len(knowledge.packs) == 1:
+        return titles(knowledge.slides)
+    return "; ".join(f"{pack.title}: {titles(pack.slides)}" for pack in knowledge.packs)
+
+
+def together(parts: Iterable[str]) -> str:
+    """Distinct parts in order, as "a", "a and b" or "a, b and c"."""
+    found = list(dict.fromkeys(parts))
+    return ", ".join(found[:-1]) + " and " + found[-1] if len(found) > 1 else "".join(found)

@@ -6,24 +6,19 @@ import datetime
 from pathlib import Path
 
 from mbcbot.errors import KnowledgeError, MbcbotError, Problem
-from mbcbot.review import STAMP_FILE, stamp_text
-from mbcbot.yamlfile import LineDict, read_yaml, shown
+from mbcbot.knowledge import unreviewed_pack
+from mbcbot.review import STAMP_FILE, stamp_text, stamped
+from mbcbot.yamlfile import shown
 
 
 def stamp_pack(folder: Path, reviewer: str, date: datetime.date) -> str:
-    """Write `folder`/stamp.yaml for the slide texts as they are now; returns what was done."""
+    """Write `folder`/stamp.yaml for the pack as it is now (slides, titles, reviewed fields); returns what was done."""
     if not reviewer.strip():
         raise MbcbotError("the reviewer's name must not be empty")
-    data, problems = read_yaml(folder / "slides.yaml")
+    pack, problems = unreviewed_pack(folder)
     if problems:
         raise KnowledgeError(problems)
-    slides = data.get("slides") if isinstance(data, LineDict) else None
-    texts = {}
-    for index, entry in enumerate(slides if isinstance(slides, list) else []):
-        if not isinstance(entry, LineDict) or not isinstance(entry.get("text"), str):
-            raise KnowledgeError([Problem(shown(folder / "slides.yaml"), getattr(entry, "line", 1), "a slide has no text")])
-        texts[index + 1] = entry["text"]
-    if not texts:
+    if not pack.slides:
         raise KnowledgeError([Problem(shown(folder / "slides.yaml"), 1, "the pack has no slides")])
-    (folder / STAMP_FILE).write_text(stamp_text(reviewer.strip(), date, texts), encoding="utf-8")
-    return f"stamped {len(texts)} slides of {shown(folder)}: reviewed by {reviewer.strip()} on {date.isoformat()}"
+    (folder / STAMP_FILE).write_text(stamp_text(reviewer.strip(), date, stamped(pack)), encoding="utf-8")
+    return f"stamped {len(pack.slides)} slides of {shown(folder)}: reviewed by {reviewer.strip()} on {date.isoformat()}"

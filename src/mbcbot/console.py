@@ -36,19 +36,24 @@ def wrapped(text: str, width: int) -> str:
 
 
 def as_text(reply: Reply, color: bool = False, explain: bool = False, width: int = 0) -> str:
-    """One reply as a person reads it in a terminal (folded to `width` when given)."""
-    text = wrapped(reply.text, width) if width else reply.text
-    if color:
-        lines = []
-        for line in text.splitlines():
-            if reply.kind == "emergency":
-                line = f"{_RED}{line}{_RESET}"
-            elif line.startswith("  "):
-                line = f"{_BOLD}{line}{_RESET}"
-            elif line.startswith("Source:") or line == reply.notice:
-                line = f"{_DIM}{line}{_RESET}"
-            lines.append(line)
-        text = "\n".join(lines)
+    """One reply as a person reads it in a terminal, from its structure (folded to `width` when given)."""
+    bold, dim, red = (_BOLD, _DIM, _RED) if color else ("", "", "")
+    end = _RESET if color else ""
+    fold = (lambda text: wrapped(text, width)) if width else (lambda text: text)
+
+    def shown(text: str, style: str) -> str:
+        return "\n".join(f"{style}{line}{end}" if style else line for line in fold(text).splitlines())
+
+    if not reply.passages:  # framing lines only: as the reply says them
+        text = shown(reply.text, red if reply.kind == "emergency" else "")
+    else:
+        blocks = [shown("\n".join(reply.intro), "")] if reply.intro else []
+        for passage in reply.passages:
+            quotes = shown("\n".join(f"  {quote}" for quote in passage.quotes), bold)
+            blocks.append(shown(passage.heading, "") + "\n" + quotes)
+        blocks += [shown("\n".join(reply.lines), "")] if reply.lines else []
+        blocks.append(shown("\n".join([passage.source_line for passage in reply.passages] + [reply.notice]), dim))
+        text = "\n\n".join(blocks)
     if explain:
         import json
 

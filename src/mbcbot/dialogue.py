@@ -201,6 +201,7 @@ class Dialogue:
         return Reply(
             kind="advice",
             text=" ".join(lines),
+            lines=tuple(lines),
             rule=f"advice:{rule_id}",
             notice=self.voice.line("notice"),
             suggestions=tuple(s.title for s in related),
@@ -303,7 +304,8 @@ class Dialogue:
             lines = [self.voice.line("fallback")]
         near = [c.slide for c in ranked[:3]] or list(self.slides[:MAX_OFFERED])  # sharing a word with it, else the topics
         lines.append(self.voice.line("fallback_suggest", titles=titles(near)))
-        return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=tuple(s.title for s in near))
+        suggestions = tuple(s.title for s in near)
+        return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=suggestions, lines=tuple(lines))
 
 
 def _telling(query: Query, terms: tuple[str, ...]) -> bool:

@@ -226,8 +226,35 @@ class Source(NamedTuple):
         }
 
 
+class Passage(NamedTuple):
+    """One quoted slide of a reply: which slide, the line that introduces it, its quoted passages, its source line."""
+
+    pack: str
+    slide: int
+    title: str
+    heading: str
+    quotes: tuple[str, ...]
+    source_line: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form."""
+        return {
+            "pack": self.pack,
+            "slide": self.slide,
+            "title": self.title,
+            "heading": self.heading,
+            "quotes": list(self.quotes),
+            "source_line": self.source_line,
+        }
+
+
 class Reply(NamedTuple):
-    """One reply, rendered alike by every front end."""
+    """One reply, rendered alike by every front end.
+
+    `text` is one rendering of it; front ends render its structure instead: the framing lines before the quotes
+    (`intro`), each quoted slide (`passages`), the framing lines after them (`lines`: all of a reply that quotes
+    nothing), then each passage's source line and the `notice`.
+    """
 
     kind: str
     text: str
@@ -238,6 +265,9 @@ class Reply(NamedTuple):
     suggestions: tuple[str, ...] = ()
     rule: str = ""
     explanation: Mapping[str, object] = FrozenMap()
+    intro: tuple[str, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    lines: tuple[str, ...] = ()
 
     def as_dict(self, explain: bool = False) -> dict[str, object]:
         """The JSON reply contract (see README)."""
@@ -250,6 +280,9 @@ class Reply(NamedTuple):
             "notice": self.notice,
             "suggestions": list(self.suggestions),
             "rule": self.rule,
+            "intro": list(self.intro),
+            "passages": [passage.as_dict() for passage in self.passages],
+            "lines": list(self.lines),
         }
         if explain:
             data["explanation"] = dict(self.explanation)

@@ -64,7 +64,8 @@ class Navigator:
             first = self._pack_slides(Session())[0]
             shown = self.whole(first, "command:restart")
             fresh = Session(pack=first.pack, slide=first.number, whole=True)
-            return shown._replace(text=self.voice.line("restart") + "\n\n" + shown.text), fresh
+            restart = self.voice.line("restart")
+            return shown._replace(text=restart + "\n\n" + shown.text, intro=(restart, *shown.intro)), fresh
         return None
 
     def whole(self, slide: Slide, rule: str) -> Reply:

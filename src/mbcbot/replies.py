@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from mbcbot.model import Knowledge, Pack, Reply, Slide, Source
+from mbcbot.model import Knowledge, Pack, Passage, Reply, Slide, Source
 
 _MONTHS = (
     "January",
@@ -62,7 +62,8 @@ class Voice:
 
     def simple(self, kind: str, line: str, rule: str, suggestions: tuple[str, ...] = (), **values: object) -> Reply:
         """A reply of one framing line."""
-        return Reply(kind=kind, text=self.line(line, **values), rule=rule, suggestions=suggestions)
+        text = self.line(line, **values)
+        return Reply(kind=kind, text=text, rule=rule, suggestions=suggestions, lines=(text,))
 
     def source(self, slide: Slide) -> Source:
         """Where a slide's quotes come from."""
@@ -139,7 +140,7 @@ class Voice:
             credits = ", ".join(f"{slides}) {credit}" for slides, credit in pack.image_credits)
             lines += [self.line("image_credits", credits=credits)] * bool(pack.image_credits)
             lines.append(pack.disclaimer)
-        return Reply(kind="sources", text="\n".join(lines), rule="intent:sources")
+        return Reply(kind="sources", text="\n".join(lines), rule="intent:sources", lines=tuple(lines))
 
     def emergency(self, rule_id: str, crisis: bool) -> Reply:
         """The emergency reply (with the crisis line for a crisis rule), for rule `rule_id`."""
@@ -147,14 +148,13 @@ class Voice:
         lines = [self.line("emergency"), call]
         if crisis:
             lines += [self.line("crisis"), self.crisis_line()]
-        return Reply(kind="emergency", text="\n".join(lines), rule=f"emergency:{rule_id}", notice=call)
+        return Reply(kind="emergency", text="\n".join(lines), rule=f"emergency:{rule_id}", notice=call, lines=tuple(lines))
 
     def clarify(self, slides: Sequence[Slide]) -> Reply:
         """A question asking which of the slides is meant."""
         numbers, names = tuple(s.number for s in slides), tuple(s.title for s in slides)
-        return Reply(
-            kind="clarify", text=self.line("clarify", titles=titles(slides)), slides=numbers, rule="clarify", suggestions=names
-        )
+        text = self.line("clarify", titles=titles(slides))
+        return Reply(kind="clarify", text=text, slides=numbers, rule="clarify", suggestions=names, lines=(text,))
 
     def quoting(
         self,
@@ -172,6 +172,10 @@ class Voice:
         cited = [self.cited(slide) for slide, _ in blocks]
         tail = [line for _, line in cited] + [notice]
         text = "\n\n".join(parts + ["\n".join(extra)] * bool(extra) + ["\n".join(tail)])
+        passages = tuple(
+            Passage(slide.pack, slide.number, slide.title, self.heading(slide), quotes, line)
+            for (slide, quotes), (_, line) in zip(blocks, cited, strict=True)
+        )
         return Reply(
             kind=kind,
             text=text,
@@ -181,6 +185,8 @@ class Voice:
             notice=notice,
             suggestions=suggestions,
             rule=rule,
+            passages=passages,
+            lines=tuple(extra),
         )
 
 

@@ -77,8 +77,22 @@ def hostile_replies() -> list[dict[str, Any]]:
         "notice": PAYLOAD,
         "suggestions": [IMG, SCRIPT],
         "rule": "match",
+        "intro": [],
+        "passages": [
+            {"pack": PAYLOAD, "slide": 5, "title": PAYLOAD, "heading": PAYLOAD, "quotes": [IMG, SCRIPT], "source_line": PAYLOAD}
+        ],
+        "lines": [],
     }
-    fallback = {**answer, "kind": IMG, "slides": [], "quotes": [], "sources": [], "suggestions": [SCRIPT]}
+    fallback = {
+        **answer,
+        "kind": IMG,
+        "slides": [],
+        "quotes": [],
+        "sources": [],
+        "suggestions": [SCRIPT],
+        "passages": [],
+        "lines": [PAYLOAD],
+    }
     emergency = {**fallback, "kind": "emergency", "suggestions": []}
     return [{"reply": reply, "state": "hostile.state", "state_reset": False} for reply in (answer, fallback, emergency)]
 
@@ -116,9 +130,7 @@ def test_a_hostile_reply_is_shown_as_text_and_runs_nothing(page: Page, page_erro
     answer = widget.ask(LIVER)
     expect(answer.locator(".quote-title")).to_have_text(f"{PAYLOAD} (slide 5)")
     expect(answer.locator(".passage p")).to_have_text([IMG, SCRIPT])
-    expect(answer.locator(".sources")).to_have_text(
-        f'Source: {PAYLOAD} (slide 5) in "{PAYLOAD}", {PAYLOAD}. Medically reviewed by {PAYLOAD} on January 19, 2022.'
-    )
+    expect(answer.locator(".sources")).to_have_text(PAYLOAD)  # the service's source line, shown as it is
     expect(answer.locator(".notice")).to_have_text(PAYLOAD)
     expect(page.locator("mbcbot-widget .chip")).to_have_text([IMG, SCRIPT])
     fallback = widget.ask("more")

@@ -25,8 +25,6 @@
   var SVG = 'http://www.w3.org/2000/svg';
   var CHAT_ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z';
   var CLOSE_ICON = 'M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12 19 6.4 17.6 5 12 10.6z';
-  var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
-    'September', 'October', 'November', 'December'];
   // The bot's own words (what it is, what to do in an emergency) come from the service's reviewed knowledge.
   var LINES = { intro: '', unreachable: '' };
 
@@ -115,16 +113,27 @@
     return Array.isArray(value) ? value.filter(function (v) { return typeof v === 'string'; }) : [];
   }
 
+  function cleanPassage(raw) {
+    var p = raw && typeof raw === 'object' ? raw : {};
+    return {
+      pack: str(p.pack),
+      slide: typeof p.slide === 'number' ? p.slide : null,
+      title: str(p.title),
+      quotes: strings(p.quotes),
+      source_line: str(p.source_line)
+    };
+  }
+
   function cleanReply(raw) {
     var r = raw && typeof raw === 'object' ? raw : {};
     return {
       kind: /^[a-z-]{1,20}$/.test(str(r.kind)) ? r.kind : 'fallback',
-      slides: Array.isArray(r.slides) ? r.slides.filter(function (n) { return typeof n === 'number'; }) : [],
-      quotes: strings(r.quotes),
       text: str(r.text),
-      sources: Array.isArray(r.sources) ? r.sources.filter(function (s) { return s && typeof s === 'object'; }) : [],
       notice: str(r.notice),
-      suggestions: strings(r.suggestions)
+      suggestions: strings(r.suggestions),
+      intro: strings(r.intro),
+      passages: Array.isArray(r.passages) ? r.passages.map(cleanPassage) : [],
+      lines: strings(r.lines)
     };
   }
 
@@ -196,55 +205,29 @@
 
   // ---- 5. Rendering messages ----
 
-  function formatDate(iso) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(str(iso));
-    return m && +m[2] >= 1 && +m[2] <= 12 ? MONTHS[+m[2] - 1] + ' ' + +m[3] + ', ' + m[1] : str(iso);
+  // The reply's structure, as the service sends it: nothing here reads or rewrites its text.
+  function slideName(passage) {
+    return passage.slide == null ? passage.title : (passage.title ? passage.title + ' (slide ' + passage.slide + ')' : 'Slide ' + passage.slide);
   }
 
-  function slideName(reply, number) {
-    var source = reply.sources.filter(function (s) { return s.slide === number; })[0];
-    var title = source ? str(source.title) : '';
-    return number == null ? title : (title ? title + ' (slide ' + number + ')' : 'Slide ' + number);
+  function renderLines(bubble, lines, className) {
+    lines.forEach(function (line) { bubble.appendChild(el('p', className, null, line)); });
   }
 
-  // Which slide a quote comes from: slides and quotes pair up one to one, unless a
-  // slide gave several quotes; then the nearest "(slide N" heading before it in the text.
-  function slideOfQuote(reply, quote, index) {
-    if (reply.quotes.length === reply.slides.length) return reply.slides[index];
-    var at = reply.text.indexOf(quote);
-    var found = reply.slides[0];
-    var heading = /\(slide (\d+)/g;
-    var m;
-    while ((m = heading.exec(reply.text)) && m.index < at) found = +m[1];
-    return found;
-  }
-
-  function sourceLine(s) {
-    var line = 'Source: ' + slideName({ sources: [s] }, typeof s.slide === 'number' ? s.slide : null);
-    if (s.pack_title) line += ' in "' + str(s.pack_title) + '"';
-    if (s.publisher) line += ', ' + str(s.publisher);
-    line += '.';
-    if (s.reviewer) line += ' Medically reviewed by ' + str(s.reviewer) + (s.review_date ? ' on ' + formatDate(s.review_date) : '') + '.';
-    return line;
-  }
-
-  function renderQuotes(bubble, reply) {
-    var block = null;
-    var current;
-    reply.quotes.forEach(function (quote, i) {
-      var slide = slideOfQuote(reply, quote, i);
-      if (!block || slide !== current) {
-        current = slide;
-        block = el('div', 'quote');
-        block.appendChild(el('p', 'quote-title', null, slideName(reply, slide)));
-        block.appendChild(el('blockquote', 'passage'));
-        bubble.appendChild(block);
-      }
-      block.lastChild.appendChild(el('p', null, null, quote));
+  function renderPassages(bubble, reply) {
+    renderLines(bubble, reply.intro, 'text');
+    reply.passages.forEach(function (passage) {
+      var block = el('div', 'quote');
+      block.appendChild(el('p', 'quote-title', null, slideName(passage)));
+      var quotes = el('blockquote', 'passage');
+      passage.quotes.forEach(function (quote) { quotes.appendChild(el('p', null, null, quote)); });
+      block.appendChild(quotes);
+      bubble.appendChild(block);
     });
+    renderLines(bubble, reply.lines, 'text');
     var sources = el('div', 'meta sources');
-    reply.sources.forEach(function (s) { sources.appendChild(el('p', null, null, sourceLine(s))); });
-    if (reply.sources.length) bubble.appendChild(sources);
+    renderLines(sources, reply.passages.map(function (p) { return p.source_line; }).filter(Boolean), null);
+    if (sources.firstChild) bubble.appendChild(sources);
     if (reply.notice) bubble.appendChild(el('p', 'meta notice', null, reply.notice));
   }
 
@@ -252,13 +235,13 @@
   function renderReply(reply, fresh) {
     var bubble = el('div', 'msg bot kind-' + reply.kind);
     bubble.appendChild(el('span', 'sr-only', null, 'mbcbot: '));
-    var quoting = reply.quotes.length > 0;
+    var framing = reply.lines.length ? reply.lines : [reply.text].filter(Boolean);
     if (reply.kind === 'emergency') {
-      var urgent = quoting ? reply.notice || reply.text : reply.text || reply.notice;
-      bubble.appendChild(el('p', 'emergency', fresh ? { role: 'alert' } : null, urgent));
-    }
-    if (quoting) renderQuotes(bubble, reply);
-    else if (reply.kind !== 'emergency') bubble.appendChild(el('p', 'text', null, reply.text));
+      var urgent = el('div', 'emergency', fresh ? { role: 'alert' } : null);
+      renderLines(urgent, framing.length ? framing : [reply.notice], null);
+      bubble.appendChild(urgent);
+    } else if (reply.passages.length) renderPassages(bubble, reply);
+    else renderLines(bubble, reply.intro.concat(framing), 'text');
     return bubble;
   }
 

@@ -214,16 +214,8 @@ class Source(NamedTuple):
     review_date: str
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON form."""
-        return {
-            "pack": self.pack,
-            "pack_title": self.pack_title,
-            "slide": self.slide,
-            "title": self.title,
-            "publisher": self.publisher,
-            "reviewer": self.reviewer,
-            "review_date": self.review_date,
-        }
+        """The JSON form (namedtuple's public `_asdict`)."""
+        return dict(self._asdict())
 
 
 class Passage(NamedTuple):
@@ -238,14 +230,7 @@ class Passage(NamedTuple):
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form."""
-        return {
-            "pack": self.pack,
-            "slide": self.slide,
-            "title": self.title,
-            "heading": self.heading,
-            "quotes": list(self.quotes),
-            "source_line": self.source_line,
-        }
+        return {**self._asdict(), "quotes": list(self.quotes)}
 
 
 class Reply(NamedTuple):

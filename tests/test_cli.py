@@ -17,7 +17,7 @@ from knowledge_edits import PACK, SLIDES, STAMP, slide_line, substitute
 from mbcbot import __version__
 from mbcbot.cli import main, parser
 
-CONTRACT = {"kind", "slides", "quotes", "text", "sources", "notice", "suggestions", "rule"}
+CONTRACT = {"kind", "slides", "quotes", "text", "sources", "notice", "suggestions", "rule", "intro", "passages", "lines"}
 FILE_LINE = re.compile(r"^\S+\.yaml:\d+: \S", re.MULTILINE)
 
 

@@ -154,7 +154,7 @@ def test_slide_text_lives_in_knowledge_only() -> None:
 
 
 WEB = SOURCE / "web"
-WEB_HOMES = {"fastapi": "app", "starlette": "app", "pydantic": "app", "uvicorn": "server"}
+WEB_HOMES = {"fastapi": "app", "pydantic": "app", "uvicorn": "server"}  # the web framework, Starlette, is web/'s own
 
 
 def test_the_web_front_end_keeps_its_libraries_and_its_place() -> None:

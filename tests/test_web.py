@@ -14,9 +14,10 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 from mbcbot.bot import Bot
+from mbcbot.cli import main
 from mbcbot.model import Reply, Session
 from mbcbot.web.app import create_app
-from mbcbot.web.settings import WebSettings
+from mbcbot.web.settings import WebSettings, settings_from_environment
 from mbcbot.web.state import StateCodec
 
 SECRET = "test-secret"
@@ -284,3 +285,39 @@ def test_the_openapi_description_documents_every_chat_answer(client: TestClient)
     assert "Retry-After" in answers["429"]["headers"]
     reply = spec["components"]["schemas"]["ReplyBody"]
     assert set(reply["properties"]) == set(Reply("answer", "").as_dict()) and reply["additionalProperties"] is False
+
+
+def test_settings_come_from_the_environment() -> None:
+    assert settings_from_environment(SECRET, {}) == WebSettings(secret=SECRET)
+    environ = {
+        "MBCBOT_SECRET": "shared",
+        "MBCBOT_RATE_LIMIT": "0",
+        "MBCBOT_CORS_ORIGINS": "https://a.example/, https://b.example",
+        "MBCBOT_FRAME_ANCESTORS": "https://a.example",
+        "MBCBOT_TRUST_PROXY": "true",
+        "MBCBOT_LOG_MESSAGES": "0",
+    }
+    assert settings_from_environment(SECRET, environ) == WebSettings(
+        secret="shared",
+        rate_per_minute=0,
+        cors_origins=("https://a.example", "https://b.example"),
+        frame_ancestors="https://a.example",
+        trust_proxy=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "rule"),
+    [("MBCBOT_RATE_LIMIT", "sixty", "int"), ("MBCBOT_MAX_BODY_BYTES", "16k", "int"), ("MBCBOT_TRUST_PROXY", "maybe", "bool")],
+)
+def test_a_bad_setting_names_the_variable_the_value_and_the_rule(name: str, value: str, rule: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        settings_from_environment(SECRET, {name: value})
+    assert str(refused.value) == f"Config '{name}' has value '{value}'. Not a valid {rule}."
+
+
+def test_serve_refuses_a_bad_setting_in_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("MBCBOT_SECRET", SECRET)
+    monkeypatch.setenv("MBCBOT_RATE_LIMIT", "sixty")
+    assert main(["serve", "--port", "0"]) == 2
+    assert capsys.readouterr().err == "mbcbot: Config 'MBCBOT_RATE_LIMIT' has value 'sixty'. Not a valid int.\n"

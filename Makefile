@@ -34,7 +34,9 @@ format: setup
 	$(BIN)/ruff format src tests benchmarks fuzz
 	$(BIN)/ruff check --fix src tests benchmarks fuzz
 
+# The web benchmark loads the server with Debian's wrk: installed here when it is missing.
 bench: setup
+	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PY) benchmarks/run.py --write BENCHMARKS.md
 	$(PY) benchmarks/web.py --write BENCHMARKS.md
 	$(PY) -m pip install --quiet -e '.[bench]' && $(PY) benchmarks/peers.py --write BENCHMARKS.md

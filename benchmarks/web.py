@@ -3,7 +3,9 @@
     python benchmarks/web.py [--seconds 10] [--connections 32] [--write BENCHMARKS.md]
 
 Starts `mbcbot serve` on loopback with one worker, then two, and loads it with
-wrk (Debian's package) for a bounded time; stops everything by itself.
+wrk for a bounded time; stops everything by itself. Needs Debian's `wrk`
+(`apt-get install wrk`; `make bench` installs it): without it, it says so and
+exits 2, writing nothing, so a table once measured is never replaced by a skip.
 """
 
 from __future__ import annotations
@@ -55,13 +57,7 @@ def server(workers: int) -> Iterator[str]:
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+        _wait_until_up(base)
         yield base
     finally:
         process.terminate()
@@ -69,6 +65,18 @@ def server(workers: int) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _wait_until_up(base: str, seconds: float = 30) -> None:
+    """Returns once the server answers /healthz; RuntimeError when it does not within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"mbcbot serve did not answer {base}/healthz within {seconds:.0f} s")
 
 
 def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict[str, float]:
@@ -97,11 +105,29 @@ def _median(rows: list[dict[str, float]]) -> dict[str, float]:
     return {**middle, "errors": sum(row["errors"] for row in rows)}
 
 
+Figures = tuple[dict[str, float], dict[str, float], float]  # healthz, chat (medians), median chat / healthz
+
+
+def measured(workers: int, seconds: int, connections: int, repeats: int, script: str) -> Figures:
+    """healthz and chat on one server, runs alternating; each ratio is of a pair of runs made back to back."""
+    with server(workers) as base:
+        wrk(f"{base}/healthz", 2, connections)  # warm up
+        wrk(base, 2, connections, script)
+        runs = [(wrk(f"{base}/healthz", seconds, connections), wrk(base, seconds, connections, script)) for _ in range(repeats)]
+    health, chat = (_median([run[i] for run in runs]) for i in (0, 1))
+    return health, chat, statistics.median(pair[1]["rate"] / pair[0]["rate"] for pair in runs)
+
+
 def report(seconds: int, connections: int, repeats: int = 5) -> list[str]:
     """The web benchmark table, as Markdown lines."""
-    if not shutil.which("wrk"):
-        return ["wrk is not installed (apt-get install wrk): web benchmark skipped."]
     bodies = ", ".join(f'[[{{"message": "{m}"}}]]' for m in MESSAGES)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(POST_SCRIPT % bodies)
+        script = handle.name
+    try:
+        figures = {workers: measured(workers, seconds, connections, repeats, script) for workers in (1, 2)}
+    finally:
+        os.unlink(script)
     lines = [
         f"wrk, 2 threads, {connections} connections, {seconds} s per run, on loopback; rate limit off. "
         f"healthz and chat runs alternate, {repeats} of each per server; the figures are medians (errors: the sum), "
@@ -111,27 +137,11 @@ def report(seconds: int, connections: int, repeats: int = 5) -> list[str]:
         "| workers | endpoint | requests/s | p50 | p99 | errors | chat / healthz |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(POST_SCRIPT % bodies)
-        script = handle.name
-    try:
-        for workers in (1, 2):
-            with server(workers) as base:
-                wrk(f"{base}/healthz", 2, connections)  # warm up
-                wrk(base, 2, connections, script)
-                runs = [
-                    (wrk(f"{base}/healthz", seconds, connections), wrk(base, seconds, connections, script))
-                    for _ in range(repeats)
-                ]
-            health, chat = (_median([run[i] for run in runs]) for i in (0, 1))
-            ratio = statistics.median(pair[1]["rate"] / pair[0]["rate"] for pair in runs)  # each pair measured back to back
-            for name, row in (("GET /healthz", health), ("POST /api/v1/chat", chat)):
-                shown = f"**{ratio:.0%}**" if row is chat else ""
-                lines.append(
-                    f"| {workers} | `{name}` | {row['rate']:,.0f} | {row['p50']:.1f} ms | {row['p99']:.1f} ms | {row['errors']:.0f} | {shown} |"
-                )
-    finally:
-        os.unlink(script)
+    for workers, (health, chat, ratio) in figures.items():
+        for name, row, shown in (("GET /healthz", health, ""), ("POST /api/v1/chat", chat, f"**{ratio:.0%}**")):
+            lines.append(
+                f"| {workers} | `{name}` | {row['rate']:,.0f} | {row['p50']:.1f} ms | {row['p99']:.1f} ms | {row['errors']:.0f} | {shown} |"
+            )
     return lines
 
 
@@ -142,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="runs of each endpoint per server (default 5)")
     parser.add_argument("--write", type=Path, metavar="FILE", help="also write the table into FILE between its markers")
     args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        print("benchmarks/web.py: wrk is not installed (apt-get install wrk; make bench installs it)", file=sys.stderr)
+        return 2
     lines = report(args.seconds, args.connections, args.repeats)
     print("\n".join(lines))
     if args.write:

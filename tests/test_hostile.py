@@ -28,8 +28,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
-pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient
 
 from mbcbot.bot import Bot
 from mbcbot.model import KINDS, Reply, Session

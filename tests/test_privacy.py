@@ -29,9 +29,9 @@ from typing import Any, Protocol
 
 import pytest
 
-pytest.importorskip("fastapi")
+pytest.importorskip("starlette")
 import httpx2 as httpx
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from mbcbot import console
 from mbcbot.bot import Bot
@@ -53,7 +53,7 @@ MESSAGES = (
     f"{MARKER} " * 200,  # too long
 )
 LEVELS = [pytest.param(level, id=logging.getLevelName(level)) for level in (logging.DEBUG, logging.INFO, logging.WARNING)]
-LOGGERS = ("", "mbcbot", "mbcbot.web", "uvicorn", "uvicorn.error", "uvicorn.access", "fastapi", "starlette", "httpx", "asyncio")
+LOGGERS = ("", "mbcbot", "mbcbot.web", "uvicorn", "uvicorn.error", "uvicorn.access", "starlette", "httpx", "asyncio")
 MBCBOT = str(Path(sys.executable).with_name("mbcbot"))
 SECRET = "test-secret"
 CHAT = "/api/v1/chat"

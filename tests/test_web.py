@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient
 
+from mbcbot import __version__
 from mbcbot.bot import Bot
+from mbcbot.cli import main
 from mbcbot.model import Reply, Session
 from mbcbot.web.app import create_app
-from mbcbot.web.settings import WebSettings
+from mbcbot.web.settings import WebSettings, settings_from_environment
 from mbcbot.web.state import StateCodec
 
 SECRET = "test-secret"
@@ -120,12 +124,16 @@ def test_a_long_message_is_a_422_with_a_clear_error(client: TestClient) -> None:
     assert "xxxx" not in response.text
 
 
-@pytest.mark.parametrize("fast_chat", [True, False])
-def test_a_long_message_reporting_an_emergency_gets_the_emergency_reply(bot: Bot, fast_chat: bool) -> None:
+def test_a_long_message_is_refused_in_the_words_the_bot_says_everywhere(bot: Bot, client: TestClient) -> None:
+    terminal, _ = bot.reply("x" * 1001)
+    assert terminal.rule == "input:too-long"
+    response = client.post("/api/v1/chat", json={"message": "x" * 1001})
+    assert response.json() == {"error": {"code": "message_too_long", "message": terminal.text}}
+
+
+def test_a_long_message_reporting_an_emergency_gets_the_emergency_reply(client: TestClient) -> None:
     story = "We have been to every appointment and I write it all down. " * 20 + "Now she is fitting on the floor."
-    app = create_app(bot, WebSettings(secret=SECRET, rate_per_minute=0), fast_chat=fast_chat)
-    with TestClient(app) as client:
-        response = client.post("/api/v1/chat", json={"message": story})
+    response = client.post("/api/v1/chat", json={"message": story})
     assert response.status_code == 200
     assert response.json()["reply"]["kind"] == "emergency"
     assert response.json()["reply"]["rule"] == "emergency:seizure-now"
@@ -239,34 +247,68 @@ def test_logging_messages_is_an_operator_opt_in(bot: Bot, caplog: pytest.LogCapt
     assert "zebra liver" in caplog.text
 
 
-# The chat endpoint is served by a fast route placed before the framework's route; the two must not differ.
 JSON_TYPE = {"Content-Type": "application/json"}
-SAME_ANSWER_CASES = [
-    (b'{"message": "liver"}', JSON_TYPE),
-    (b'{"message": "liver"}', {"Content-Type": "application/json; charset=utf-8"}),
-    (b'{"message": "liver"}', {"Content-Type": "application/merge-patch+json"}),
-    (b'{"message": "liver"}', {}),
-    (b'{"message": "liver"}', {"Content-Type": "text/plain"}),
-    (b'{"message": "liver"}', {"Content-Type": "multipart/form-data"}),
-    (b"message=liver", {"Content-Type": "application/x-www-form-urlencoded"}),
-    (b'{"message": "\\ud800 liver"}', JSON_TYPE),
-    (b'{"message": "liver", "state": "\\udfff.x"}', JSON_TYPE),
-    (b'{"message": "' + b"x" * 1001 + b'", "state": 5}', JSON_TYPE),
-    (b'{"message": 5, "state": "' + b"x" * 600 + b'"}', JSON_TYPE),
-    (b'{"message": "liver", "state": null, "extra": 1}', JSON_TYPE),
-    (b'{"message": "liver"} trailing', JSON_TYPE),
+NOT_VALID = "The request is not valid: "
+# Each body and Content-Type, and the status and error it gets (None: a reply).
+ANSWERS = [
+    (b'{"message": "liver"}', JSON_TYPE, 200, None),
+    (b'{"message": "liver"}', {"Content-Type": "application/json; charset=utf-8"}, 200, None),
+    (b'{"message": "liver"}', {"Content-Type": "application/merge-patch+json"}, 200, None),
+    (b'{"message": "liver", "state": null, "extra": 1}', JSON_TYPE, 200, None),
+    (b'{"message": "liver"}', {}, 422, "body: Content-Type must be application/json"),
+    (b'{"message": "liver"}', {"Content-Type": "text/plain"}, 422, "body: Content-Type must be application/json"),
+    (b'{"message": "liver"}', {"Content-Type": "multipart/form-data"}, 422, "body: Content-Type must be application/json"),
+    (b"message=liver", {"Content-Type": "application/x-www-form-urlencoded"}, 422, "body: Content-Type must be application/json"),
+    (b'{"message": "\\ud800 liver"}', JSON_TYPE, 422, "body: text with a lone surrogate"),
+    (b'{"message": "liver", "state": "\\udfff.x"}', JSON_TYPE, 422, "body: text with a lone surrogate"),
+    (b'{"message": 5, "state": "' + b"x" * 600 + b'"}', JSON_TYPE, 422, "body.message: a text is required"),
+    (b'{"message": "liver", "state": 5}', JSON_TYPE, 422, "body.state: text of at most 512 characters"),
+    (b'{"message": "liver"} trailing', JSON_TYPE, 422, "body: not JSON"),
+    (b"", JSON_TYPE, 422, "body: not JSON"),
+    (b"NaN", JSON_TYPE, 422, "body.message: a text is required"),
 ]
 
 
-@pytest.mark.parametrize(("body", "headers"), SAME_ANSWER_CASES)
-def test_the_fast_chat_route_answers_as_the_framework_route_would(
-    bot: Bot, client: TestClient, body: bytes, headers: dict[str, str]
+@pytest.mark.parametrize(("body", "headers", "status", "problem"), ANSWERS)
+def test_each_body_gets_its_status_and_error(
+    client: TestClient, body: bytes, headers: dict[str, str], status: int, problem: str | None
 ) -> None:
-    framework = create_app(bot, WebSettings(secret=SECRET, rate_per_minute=0), fast_chat=False)
-    with TestClient(framework) as slow:
-        answers = [c.post("/api/v1/chat", content=body, headers=headers) for c in (client, slow)]
-    fast, expected = ((r.status_code, r.json().get("error", {}).get("code")) for r in answers)
-    assert fast == expected
+    response = client.post("/api/v1/chat", content=body, headers=headers)
+    assert response.status_code == status
+    if problem is None:
+        assert response.json()["reply"]["slides"] == [5]
+    else:
+        assert response.json() == {"error": {"code": "invalid_request", "message": NOT_VALID + problem}}
+
+
+def test_a_long_message_with_a_bad_state_is_too_long(client: TestClient) -> None:
+    response = client.post("/api/v1/chat", content=b'{"message": "' + b"x" * 1001 + b'", "state": 5}', headers=JSON_TYPE)
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "message_too_long")
+
+
+def test_a_client_that_goes_away_gets_nothing_sent(bot: Bot) -> None:
+    app = create_app(bot, WebSettings(secret=SECRET, rate_per_minute=0))
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/chat", "headers": [(b"content-type", b"application/json")]}
+    sent: list[object] = []
+
+    async def gone() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: object) -> None:
+        sent.append(message)
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own: the browser tests may leave one running in this thread
+        thread.submit(asyncio.run, app({**scope, "query_string": b"", "client": ("127.0.0.1", 1)}, gone, send)).result()
+    assert sent == []
+
+
+def test_requests_no_route_takes_get_the_framework_answer(client: TestClient) -> None:
+    missing = client.get("/nope")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
+    assert missing.headers["content-type"] == "application/json"
+    assert missing.headers["x-content-type-options"] == "nosniff"
+    wrong = client.put("/api/v1/chat", json={"message": "liver"})
+    assert (wrong.status_code, wrong.json(), wrong.headers["allow"]) == (405, {"detail": "Method Not Allowed"}, "POST")
 
 
 def test_a_deeply_nested_body_is_a_422_not_a_500(client: TestClient) -> None:
@@ -284,3 +326,46 @@ def test_the_openapi_description_documents_every_chat_answer(client: TestClient)
     assert "Retry-After" in answers["429"]["headers"]
     reply = spec["components"]["schemas"]["ReplyBody"]
     assert set(reply["properties"]) == set(Reply("answer", "").as_dict()) and reply["additionalProperties"] is False
+
+
+def test_the_openapi_description_gives_this_bots_limit_and_version(bot: Bot, client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    message = spec["components"]["schemas"]["ChatRequest"]["properties"]["message"]
+    assert message["maxLength"] == bot.knowledge.conversation.max_message_chars == 1000
+    assert spec["info"]["version"] == __version__
+
+
+def test_settings_come_from_the_environment() -> None:
+    assert settings_from_environment(SECRET, {}) == WebSettings(secret=SECRET)
+    environ = {
+        "MBCBOT_SECRET": "shared",
+        "MBCBOT_RATE_LIMIT": "0",
+        "MBCBOT_CORS_ORIGINS": "https://a.example/, https://b.example",
+        "MBCBOT_FRAME_ANCESTORS": "https://a.example",
+        "MBCBOT_TRUST_PROXY": "true",
+        "MBCBOT_LOG_MESSAGES": "0",
+    }
+    assert settings_from_environment(SECRET, environ) == WebSettings(
+        secret="shared",
+        rate_per_minute=0,
+        cors_origins=("https://a.example", "https://b.example"),
+        frame_ancestors="https://a.example",
+        trust_proxy=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "rule"),
+    [("MBCBOT_RATE_LIMIT", "sixty", "int"), ("MBCBOT_MAX_BODY_BYTES", "16k", "int"), ("MBCBOT_TRUST_PROXY", "maybe", "bool")],
+)
+def test_a_bad_setting_names_the_variable_the_value_and_the_rule(name: str, value: str, rule: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        settings_from_environment(SECRET, {name: value})
+    assert str(refused.value) == f"Config '{name}' has value '{value}'. Not a valid {rule}."
+
+
+def test_serve_refuses_a_bad_setting_in_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("MBCBOT_SECRET", SECRET)
+    monkeypatch.setenv("MBCBOT_RATE_LIMIT", "sixty")
+    assert main(["serve", "--port", "0"]) == 2
+    assert capsys.readouterr().err == "mbcbot: Config 'MBCBOT_RATE_LIMIT' has value 'sixty'. Not a valid int.\n"

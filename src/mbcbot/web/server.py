@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from mbcbot.bot import EMERGENCY_ENV, KNOWLEDGE_ENV, Bot
+from mbcbot.web.settings import settings_from_environment
 from mbcbot.web.state import new_secret
 
 SECRET_ENV = "MBCBOT_SECRET"
@@ -16,7 +17,6 @@ SECRET_ENV = "MBCBOT_SECRET"
 def app_from_environment() -> Any:
     """The application as a worker process builds it: settings and knowledge from the environment."""
     from mbcbot.web.app import create_app
-    from mbcbot.web.settings import settings_from_environment
 
     return create_app(Bot.load().settled(), settings_from_environment(new_secret()))
 
@@ -36,6 +36,11 @@ def serve(host: str, port: int, workers: int, knowledge: str | None, emergency_n
             "will not survive a restart and other machines cannot continue them",
             file=sys.stderr,
         )
+    try:
+        settings_from_environment(os.environ[SECRET_ENV])  # refuse a bad setting, before any worker starts
+    except ValueError as error:
+        print(f"mbcbot: {error}", file=sys.stderr)
+        return 2
     Bot.load()  # refuse to start on knowledge that cannot be served, before any worker starts
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(

@@ -1,9 +1,12 @@
-"""Web settings, read once from the environment (documented in docs/embedding.md)."""
+"""Web settings, read once from the environment with Starlette's Config (documented in docs/embedding.md)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import NamedTuple
+
+from starlette.config import Config
 
 
 class WebSettings(NamedTuple):
@@ -20,36 +23,22 @@ class WebSettings(NamedTuple):
     log_messages: bool = False  # an operator's explicit opt-in to logging what people type
 
 
-def _number(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"Environment variable {name} has value {value!r}. Not a whole number.") from None
+def settings_from_environment(secret: str, environ: Mapping[str, str] = os.environ) -> WebSettings:
+    """Settings from MBCBOT_* variables, with `secret` when MBCBOT_SECRET is unset; ValueError names a bad one.
 
-
-def _flag(name: str) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    if value in ("", "0", "false", "no", "off"):
-        return False
-    if value in ("1", "true", "yes", "on"):
-        return True
-    raise ValueError(f"Environment variable {name} has value {value!r}. Not a valid boolean.")
-
-
-def settings_from_environment(secret: str) -> WebSettings:
-    """Settings from MBCBOT_* environment variables, with `secret` when MBCBOT_SECRET is unset."""
-    origins = tuple(o.strip().rstrip("/") for o in os.environ.get("MBCBOT_CORS_ORIGINS", "").split(",") if o.strip())
+    Numbers are whole numbers; switches are true, false, 1 or 0.
+    """
+    config = Config(environ=environ)
+    defaults = WebSettings(secret)
+    origins = config("MBCBOT_CORS_ORIGINS", default="").split(",")
     return WebSettings(
-        secret=os.environ.get("MBCBOT_SECRET") or secret,
-        state_max_age=_number("MBCBOT_STATE_MAX_AGE", WebSettings._field_defaults["state_max_age"]),
-        rate_per_minute=_number("MBCBOT_RATE_LIMIT", WebSettings._field_defaults["rate_per_minute"]),
-        rate_burst=_number("MBCBOT_RATE_BURST", WebSettings._field_defaults["rate_burst"]),
-        cors_origins=origins,
-        frame_ancestors=os.environ.get("MBCBOT_FRAME_ANCESTORS", "").strip() or "'none'",
-        max_body_bytes=_number("MBCBOT_MAX_BODY_BYTES", WebSettings._field_defaults["max_body_bytes"]),
-        trust_proxy=_flag("MBCBOT_TRUST_PROXY"),
-        log_messages=_flag("MBCBOT_LOG_MESSAGES"),
+        secret=config("MBCBOT_SECRET", default="") or secret,
+        state_max_age=config("MBCBOT_STATE_MAX_AGE", cast=int, default=defaults.state_max_age),
+        rate_per_minute=config("MBCBOT_RATE_LIMIT", cast=int, default=defaults.rate_per_minute),
+        rate_burst=config("MBCBOT_RATE_BURST", cast=int, default=defaults.rate_burst),
+        cors_origins=tuple(origin.strip().rstrip("/") for origin in origins if origin.strip()),
+        frame_ancestors=config("MBCBOT_FRAME_ANCESTORS", default="").strip() or defaults.frame_ancestors,
+        max_body_bytes=config("MBCBOT_MAX_BODY_BYTES", cast=int, default=defaults.max_body_bytes),
+        trust_proxy=config("MBCBOT_TRUST_PROXY", cast=bool, default=defaults.trust_proxy),
+        log_messages=config("MBCBOT_LOG_MESSAGES", cast=bool, default=defaults.log_messages),
     )

@@ -13,7 +13,7 @@ from knowledge_edits import KNOWLEDGE
 from mbcbot.knowledge import load_knowledge
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "mbcbot"
-MAX_LINES = 320
+MAX_LINES = 400  # a module well past this is likely two concepts; never split one only to pass
 # Each module's layer; a module may import only from lower layers.
 LAYERS = {
     "mbcbot": 0,
@@ -48,12 +48,37 @@ LAYERS = {
     "console": 8,
     "chat": 9,
     "web": 9,
-    "cli": 11,
-    "__main__": 12,
+    "web.settings": 9,
+    "web.state": 9,
+    "web.limits": 9,
+    "web.jsonbodies": 9,
+    "web.chatroute": 10,
+    "web.guard": 11,
+    "web.app": 12,
+    "web.server": 13,
+    "cli": 14,
+    "__main__": 15,
 }
 LEAVES = {"errors", "model", "text"}
-LIBRARY_HOMES = {"yaml": "yamlfile", "rapidfuzz": "spelling", "prompt_toolkit": "chat"}
-MODULES = {("mbcbot" if path.stem == "__init__" else path.stem): path for path in sorted(SOURCE.glob("*.py"))}
+# Each third-party library's one home; the web framework, Starlette, is the web front end's (every web/ module).
+LIBRARY_HOMES = {
+    "yaml": "yamlfile",
+    "rapidfuzz": "spelling",
+    "prompt_toolkit": "chat",
+    "uvicorn": "web.server",
+    "orjson": "web.jsonbodies",
+}
+WEB_LIBRARY = "starlette"
+
+
+def _module_name(path: Path) -> str:
+    """A source file's module name below mbcbot: "bot", "web.app", "web" (a package), "mbcbot" (the top)."""
+    parts = path.relative_to(SOURCE).with_suffix("").parts
+    parts = parts[:-1] if parts[-1] == "__init__" else parts
+    return ".".join(parts) or "mbcbot"
+
+
+MODULES = {_module_name(path): path for path in sorted(SOURCE.rglob("*.py"))}  # every module, web/ too
 
 
 def imports(path: Path) -> set[str]:
@@ -81,7 +106,7 @@ def own_imports(name: str) -> set[str]:
         if module == "mbcbot":
             found.add("mbcbot")
         elif module.startswith("mbcbot."):
-            found.add(module.split(".")[1])
+            found.add(module.removeprefix("mbcbot."))
     return found - {name}
 
 
@@ -122,6 +147,7 @@ def test_each_library_lives_in_one_module() -> None:
     for name in MODULES:
         for library in third_party(name):
             homes.setdefault(library, set()).add(name)
+    assert all(home.startswith("web.") for home in homes.pop(WEB_LIBRARY, set())), "Starlette outside web/"
     assert homes == {library: {home} for library, home in LIBRARY_HOMES.items()}
 
 
@@ -153,19 +179,10 @@ def test_slide_text_lives_in_knowledge_only() -> None:
                 assert sentence not in code, f"slide {slide.number} text is written in the code"
 
 
-WEB = SOURCE / "web"
-WEB_HOMES = {"uvicorn": "server", "orjson": "jsonbodies"}  # the web framework, Starlette, is web/'s own
-
-
-def test_the_web_front_end_keeps_its_libraries_and_its_place() -> None:
-    for path in sorted(WEB.glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-        for module in imported:
-            top = module.split(".")[0]
-            assert WEB_HOMES.get(top, path.stem) == path.stem, f"web/{path.name} imports {module}"
-            assert module not in ("mbcbot.chat", "mbcbot.cli", "mbcbot.console"), f"web/{path.name} imports {module}"
+def test_front_ends_never_import_each_other() -> None:
+    for name in (name for name in MODULES if name.startswith("web")):
+        assert not own_imports(name) & {"chat", "cli", "console"}, name
+    assert not own_imports("chat") & {name for name in MODULES if name.startswith("web")}
 
 
 def test_answering_from_the_cache_never_imports_pyyaml(tmp_path: Path) -> None:

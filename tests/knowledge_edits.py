@@ -15,6 +15,7 @@ PACK = "metastatic-breast-cancer"
 SLIDES = f"{PACK}/slides.yaml"
 STAMP = f"{PACK}/stamp.yaml"
 PACK_META = f"{PACK}/pack.yaml"
+PACK_LEXICON = f"{PACK}/lexicon.yaml"
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import pytest
 
 from knowledge_edits import (
+    PACK_LEXICON,
     PACK_META,
     SLIDES,
     STAMP,
@@ -274,6 +275,7 @@ CASES: dict[str, Break] = {
 def small_copy(knowledge_copy: Path) -> Path:
     """A copy of the knowledge with an empty lexicon: each case shows only its own problem, and loads fast."""
     (knowledge_copy / LEXICON).write_text(lexicon(), encoding="utf-8")
+    (knowledge_copy / PACK_LEXICON).unlink()  # a pack's own lexicon is optional
     return knowledge_copy
 
 

@@ -7,15 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from knowledge_edits import KNOWLEDGE, PACK, SLIDES, real_knowledge, slide_line, substitute
+from knowledge_edits import PACK, PACK_LEXICON, SLIDES, real_knowledge, slide_line, substitute
 from mbcbot.bot import Bot
 from mbcbot.errors import KnowledgeError
 from mbcbot.knowledge import load_knowledge
 from mbcbot.model import Knowledge, Reply, Slide
 from mbcbot.stamping import stamp_pack
-from mbcbot.text import normalised
 
 REVIEWER = "Brunilda Nazario, MD"
 REVIEW_DATE = "2022-01-19"  # compared as str(date): the engine may keep a date or its ISO text
@@ -78,18 +76,19 @@ def test_sample_replies_quote_verbatim(bot: Bot, number: int, sample: str) -> No
     assert all(quote.strip() for quote in reply.quotes)
 
 
-def test_lexicon_variants_are_claimed_once() -> None:
-    data = yaml.safe_load((KNOWLEDGE / "lexicon.yaml").read_text(encoding="utf-8")) or {}
-    claimed: list[str] = [normalised(str(word)).lower() for word in data.get("stopwords") or []]
-    for variants in (data.get("synonyms") or {}).values():
-        claimed += [normalised(str(variant)).lower() for variant in variants or []]
-    for subject in data.get("not_covered") or []:
-        claimed += [normalised(str(term)).lower() for term in subject.get("terms") or []]
-    twice = sorted({phrase for phrase in claimed if claimed.count(phrase) > 1})
-    assert not twice, f"claimed more than once: {twice}"
+def test_loader_refuses_two_forms_of_one_word_in_one_group(knowledge_copy: Path) -> None:
+    lexicon = knowledge_copy / "lexicon.yaml"
+    lexicon.write_text("stopwords: [fracture, fractures]\nforms: {}\n")
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(knowledge_copy)
+    problems = [p for p in caught.value.problems if Path(p.file).name == "lexicon.yaml" and "knowledge/lexicon" in p.file]
+    assert [(p.line, p.message) for p in problems] == [
+        (1, "stopword 'fractures' reads the same as an entry on line 1; list it once")
+    ]
 
 
 def test_loader_refuses_a_variant_claimed_twice(knowledge_copy: Path) -> None:
+    (knowledge_copy / PACK_LEXICON).unlink()
     lexicon = knowledge_copy / "lexicon.yaml"
     lexicon.write_text("stopwords: []\nforms: {}\nsynonyms:\n  belly: [tummy]\n  liver: [tummy]\nnot_covered: []\n")
     with pytest.raises(KnowledgeError) as caught:
@@ -100,8 +99,9 @@ def test_loader_refuses_a_variant_claimed_twice(knowledge_copy: Path) -> None:
 
 
 def test_a_valid_lexicon_entry_is_used(knowledge_copy: Path) -> None:
+    (knowledge_copy / PACK_LEXICON).write_text("synonyms:\n  belly: [tummy]\n")
     lexicon = knowledge_copy / "lexicon.yaml"
-    lexicon.write_text("stopwords: []\nforms: {}\nsynonyms:\n  belly: [tummy]\nnot_covered: []\n")
+    lexicon.write_text("stopwords: []\nforms: {}\n")
     reply, _ = Bot.load(knowledge_copy).reply("tummy")
     assert (reply.kind, reply.slides) == ("answer", (5,))
 

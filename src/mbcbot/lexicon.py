@@ -109,9 +109,12 @@ def _entries(
         earlier = claimed.get(key)
         if not key:
             check.problem(line, f"{what} {phrase!r} has no words")
-        elif earlier is not None and earlier[0] != meaning and (owner == earlier[2] or SHARED in (owner, earlier[2])):
+        elif earlier is not None and (owner == earlier[2] or SHARED in (owner, earlier[2])):
             where = f"line {earlier[1]}" if earlier[2] == owner else f"line {earlier[1]} of the {earlier[2] or 'shared'} lexicon"
-            check.problem(line, f"{what} {phrase!r} is already claimed as {earlier[0]} on {where}")
+            if earlier[0] != meaning:
+                check.problem(line, f"{what} {phrase!r} is already claimed as {earlier[0]} on {where}")
+            else:  # the same entry twice, or two forms of one word ("fracture", "fractures"): stems read them alike
+                check.problem(line, f"{what} {phrase!r} reads the same as an entry on {where}; list it once")
         elif not in_slides_ok and len(key) > 1:
             longer.append((key, line, what, phrase))
         elif not in_slides_ok and key[0] in sentence_words:

@@ -196,3 +196,30 @@ def test_answering_from_the_cache_never_imports_pyyaml(tmp_path: Path) -> None:
     runs = [subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True) for _ in range(2)]
     assert runs[0].stdout.strip().endswith("True")  # the first start reads the files and fills the cache
     assert runs[1].stdout.strip().endswith("False"), runs[1].stdout
+
+
+def _private(name: str) -> bool:
+    return any(part.startswith("_") and not (part.startswith("__") and part.endswith("__")) for part in name.split("."))
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_reaches_into_private_names_of_python_or_a_library(name: str) -> None:
+    """No `_sre`, `re._parser`, `from yaml import _x`, nor `yaml._x` on an imported module: the next release just works."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    outside: set[str] = set()  # names bound to modules of Python or of a library
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                assert not _private(alias.name), f"{name} imports {alias.name}"
+                outside.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.module.startswith("mbcbot"):
+            assert not _private(node.module), f"{name} imports from {node.module}"
+            for alias in node.names:
+                assert not _private(alias.name), f"{name} imports {alias.name} from {node.module}"
+                outside.add(alias.asname or alias.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in outside:
+            assert not _private(node.attr) or node.attr in PUBLIC_UNDERSCORED, f"{name} uses {node.value.id}.{node.attr}"
+
+
+PUBLIC_UNDERSCORED = {"_asdict", "_replace", "_fields", "_field_defaults", "_make"}  # namedtuple's documented API

@@ -34,6 +34,7 @@ from mbcbot.replaying import replay_all  # noqa: E402
 from mbcbot.transcripts import load_transcript, replayed, transcript_files  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "questions"
+BATCH = 1_000  # questions piped to one `mbcbot ask --json` to tell the cost of one more
 DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"
 
 
@@ -80,12 +81,12 @@ def replay_speed(bot: Bot, runs: int) -> tuple[float, float, int, int]:
     return statistics.median(replay_rates), statistics.median(end_to_end), turns, len(transcripts)
 
 
-def wall_seconds(command: list[str], runs: int, env: dict[str, str] | None = None) -> float:
-    """Median wall time of a command."""
+def wall_seconds(command: list[str], runs: int, env: dict[str, str] | None = None, given: bytes = b"") -> float:
+    """Median wall time of a command (`given` on its standard input)."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env)
+        subprocess.run(command, check=True, capture_output=True, env=env, input=given)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -144,6 +145,10 @@ def report(runs: int, rounds: int) -> list[str]:
         cold = wall_seconds([mbcbot, "ask", "liver"], runs, env)
         uncached = wall_seconds([mbcbot, "ask", "liver"], max(3, runs // 3), {**env, "MBCBOT_NO_CACHE": "1"})
         idle, peak = chat_idle_memory(mbcbot, env)
+        batch = "\n".join(messages[:BATCH]).encode("utf-8") + b"\n"
+        one = wall_seconds([mbcbot, "ask", "--json"], runs, env, messages[0].encode("utf-8") + b"\n")
+        many = wall_seconds([mbcbot, "ask", "--json"], max(3, runs // 3), env, batch)
+    each = (many - one) / (BATCH - 1)
     lines = [
         f"Measured {datetime.date.today().isoformat()} on {machine()}.",
         "",
@@ -155,6 +160,7 @@ def report(runs: int, rounds: int) -> list[str]:
         f"| `mbcbot ask liver`, knowledge cache warm | {1000 * cold:.0f} ms = **{cold / baseline:.2f}x** baseline | <= 1.5x |",
         f"| `mbcbot ask liver`, first run (validates, fills the cache) | {1000 * first:.0f} ms | |",
         f"| `mbcbot ask liver`, cache off (`MBCBOT_NO_CACHE=1`) | {1000 * uncached:.0f} ms = {uncached / baseline:.2f}x baseline | |",
+        f"| one more question through `mbcbot ask --json` ({BATCH} on standard input against 1) | {1000 * each:.3f} ms | <= 0.15 ms |",
         f"| `mbcbot chat` idle at its prompt (a pseudo-terminal) | RSS {idle:.0f} MB, peak {peak:.0f} MB | |",
         f"| replay, in-process, {turns} turns in {transcripts} transcripts | {rate:,.0f} turns/s | >= 2,000 turns/s |",
         f"| replay including reading and validating the files (`mbcbot replay` minus start-up) | {with_reading:,.0f} turns/s | |",

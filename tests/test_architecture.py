@@ -42,7 +42,6 @@ LAYERS = {
     "bot": 7,
     "transcripts": 8,
     "botium": 7,
-    "reports": 9,
     "recording": 9,
     "replaying": 10,
     "console": 8,

@@ -111,6 +111,22 @@ def runs(sentences: tuple[str, ...], chosen: list[int]) -> tuple[str, ...]:
     return tuple(" ".join(sentences[i] for i in run) for run in runs)
 
 
+def _held(indexes: list[SlideIndex], pack: str) -> dict[str, int]:
+    """How many slides of `pack` hold each stem."""
+    held: defaultdict[str, int] = defaultdict(int)
+    for index in indexes:
+        if index.slide.pack == pack:
+            for term in index.terms:
+                held[term] += 1
+    return held
+
+
+def _weights(held: dict[str, int], count: int) -> dict[str, float]:
+    """Each stem's weight among `count` slides: the fewer hold it, the more it says (1.0 for one slide's alone)."""
+    count = max(1, count)
+    return {term: math.log(1 + count / slides) / math.log(1 + count) for term, slides in held.items()}
+
+
 class Candidate(NamedTuple):
     """One slide's claim to answer a query."""
 
@@ -138,21 +154,11 @@ class Matcher:
             for term in index.terms:  # slides in order; the terms' order matters to nothing
                 postings[term].append(index.order)
         self._postings = {term: tuple(orders) for term, orders in postings.items()}
-        # A stem weighs by how few slides of its pack hold it (the most it weighs in any pack): so a pack's answers
-        # are the same whatever other packs stand beside it.
-        self._weights: dict[str, float] = {}
-        specific = set()
-        for pack in knowledge.packs:
-            count = max(1, len(pack.slides))
-            held: defaultdict[str, int] = defaultdict(int)
-            for index in (index for index in indexes if index.slide.pack == pack.id):
-                for term in index.terms:
-                    held[term] += 1
-            for term, slides in held.items():
-                weight = math.log(1 + count / slides) / math.log(1 + count)
-                self._weights[term] = max(self._weights.get(term, 0.0), weight)
-                if slides <= SPECIFIC_SLIDES:
-                    specific.add(term)
+        self._weights = _weights({term: len(orders) for term, orders in postings.items()}, len(indexes))
+        # Which of a slide's words pick its sentences weighs them within its own pack: a pack quotes the same
+        # sentences whatever other packs stand beside it.
+        self._pack_weights = {pack.id: _weights(_held(indexes, pack.id), len(pack.slides)) for pack in knowledge.packs}
+        specific = {term for term, orders in self._postings.items() if len(orders) <= SPECIFIC_SLIDES}
         self._slides = tuple(index._replace(subject=index.subject & specific) for index in indexes)
         self._order_of = {(index.slide.pack, index.slide.number): index.order for index in self._slides}
         self._details: dict[int, SlideDetail] = {}  # slide order -> its detail, once a question has needed it
@@ -241,7 +247,7 @@ class Matcher:
         aspect = {
             t: query.weights[t]
             for t in named
-            if t in keyworded or (t not in index.subject and self._weights[t] >= MIN_ASPECT_WEIGHT)
+            if t in keyworded or (t not in index.subject and self._pack_weights[slide.pack][t] >= MIN_ASPECT_WEIGHT)
         }
         detail = self._detail(index)
         reasons = {}

@@ -1,15 +1,19 @@
-"""The `mbcbot replay` command: replay transcripts, report, and optionally update or measure coverage."""
+"""The `mbcbot replay` command: replay transcripts and report them (summary, mismatches, JUnit XML, coverage).
+
+It can also update pinned replies after a review, or measure which rules the transcripts cover."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Sequence
 from pathlib import Path
 
 from mbcbot.bot import Bot
 from mbcbot.errors import Problem
-from mbcbot.reports import coverage_lines, junit_xml, mismatch_details, summary_line
+from mbcbot.model import COMMANDS, INTENTS, Knowledge
 from mbcbot.transcripts import Result, load_transcript, replayed, transcript_files
 
 ALL_MATCH, MISMATCH, UNUSABLE = 0, 1, 2
@@ -59,3 +63,82 @@ def replay_command(bot: Bot, args: argparse.Namespace) -> int:
     if any(result.failed for result in results) and not args.update:
         return MISMATCH
     return ALL_MATCH
+
+
+# Reports of a replay
+
+
+def summary_line(results: Sequence[Result], problems: Sequence[Problem]) -> str:
+    """'118 of 120 turns matched in 14 transcripts' and what could not be read."""
+    turns = sum(len(result.turns) for result in results)
+    matched = turns - sum(len(result.failed) for result in results)
+    line = f"{matched} of {turns} turns matched in {len(results)} transcripts"
+    unreadable = len({problem.file for problem in problems})
+    return line + (f"; {unreadable} transcript(s) could not be read" if unreadable else "")
+
+
+def mismatch_details(results: Sequence[Result], verbose: bool = False) -> list[str]:
+    """For each mismatch (every turn, when verbose): the transcript, turn, reasons and diff."""
+    lines = []
+    for result in results:
+        for number, turn in enumerate(result.turns, start=1):
+            if not turn.failures and not verbose:
+                continue
+            status = "MISMATCH" if turn.failures else "ok"
+            lines.append(f"{status} {result.transcript.path}:{turn.turn.line}: turn {number}: {turn.turn.user!r}")
+            lines.append(f"  -> {turn.reply.kind} {list(turn.reply.slides)} ({turn.reply.rule})")
+            lines += [f"  {failure}" for failure in turn.failures]
+            lines += [f"  {row}" for row in turn.diff.splitlines()]
+    return lines
+
+
+def junit_xml(results: Sequence[Result], problems: Sequence[Problem], seconds: float) -> str:
+    """JUnit XML: one testcase per transcript, the differences in the failure body."""
+    suite = ElementTree.Element("testsuite", name="mbcbot replay", time=f"{seconds:.3f}")
+    failures = errors = 0
+    for result in results:
+        case = ElementTree.SubElement(suite, "testcase", classname="transcripts", name=result.transcript.path)
+        case.set("time", "0")
+        if result.failed:
+            failures += 1
+            body = "\n".join(mismatch_details([result]))
+            message = f"{len(result.failed)} of {len(result.turns)} turns differ: {result.transcript.title}"
+            ElementTree.SubElement(case, "failure", message=message, type="mismatch").text = body
+    for file in sorted({problem.file for problem in problems}):
+        errors += 1
+        case = ElementTree.SubElement(suite, "testcase", classname="transcripts", name=file)
+        body = "\n".join(str(problem) for problem in problems if problem.file == file)
+        ElementTree.SubElement(case, "error", message="the transcript cannot be read", type="malformed").text = body
+    suite.set("tests", str(len(results) + errors))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    root = ElementTree.Element("testsuites")
+    root.append(suite)
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+def coverage_lines(knowledge: Knowledge, results: Sequence[Result]) -> list[str]:
+    """Which slides, sentences, safety rules and intents the transcripts exercise, and which they miss."""
+    replies = [turn.reply for result in results for turn in result.turns]
+    rules = {reply.rule for reply in replies}
+    quoted = " ".join(quote for reply in replies for quote in reply.quotes)
+    groups = {
+        "slides": [
+            (f"slide {s.number} {s.title}", any(s.number in r.slides and r.quotes for r in replies)) for s in knowledge.slides
+        ],
+        "sentences": [
+            (f"slide {s.number}: {sentence[:60]}", sentence in quoted) for s in knowledge.slides for sentence in s.sentences
+        ],
+        "safety rules": [(f"emergency:{rule.id}", f"emergency:{rule.id}" in rules) for rule in knowledge.safety.emergency]
+        + [(f"advice:{rule.id}", f"advice:{rule.id}" in rules) for rule in knowledge.safety.advice],
+        "intents": [(f"intent:{name}", f"intent:{name}" in rules) for name in INTENTS]
+        + [(f"command:{name}", f"command:{name}" in rules) for name in COMMANDS]
+        + [(name, name in rules) for name in ("match", "clarify", "not-covered")],
+    }
+    lines = []
+    for group, items in groups.items():
+        missed = [name for name, seen in items if not seen]
+        lines.append(f"{group}: {len(items) - len(missed)} of {len(items)} exercised")
+        lines += [f"  missed {name}" for name in missed]
+    return lines

@@ -7,12 +7,12 @@ import string
 from collections.abc import Iterable
 from pathlib import Path
 
-from mbcbot.errors import Problem
+from mbcbot.errors import Problem, shown
 from mbcbot.model import COMMAND_GROUPS, COMMANDS, INTENTS, PARTING, Conversation, FrozenMap, Pattern, Phrasebook
 from mbcbot.phrases import Node, parsed, phrasebook
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, stem, words
-from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
+from mbcbot.yamlfile import LineDict, LineList, read_yaml
 
 NEVER = "(?!)"  # a pattern that matches nothing
 LINES = (

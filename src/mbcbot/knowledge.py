@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from mbcbot.conversation import conversation_from
-from mbcbot.errors import KnowledgeError, Problem
+from mbcbot.errors import KnowledgeError, Problem, shown
 from mbcbot.lexicon import lexicon_file, lexicon_from
 from mbcbot.model import FrozenMap, Knowledge, Pack, Review, Slide
 from mbcbot.review import REVIEWED, STAMP_FILE, Stamped, pack_digest, stamped
 from mbcbot.safetyfile import safety_from
 from mbcbot.schema import FileCheck
 from mbcbot.text import Reader, normalised, sentences
-from mbcbot.yamlfile import LineDict, read_yaml, shown
+from mbcbot.yamlfile import LineDict, read_yaml
 
 PACK_KEYS = {"id", "title", "publisher", "sources", "disclaimer", "emergency_line"}
 SLIDE_KEYS = {"number", "id", "title", "text"}

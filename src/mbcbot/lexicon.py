@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mbcbot.errors import Problem
+from mbcbot.errors import Problem, shown
 from mbcbot.model import FrozenMap, Lexicon, Slide
 from mbcbot.schema import FileCheck
 from mbcbot.text import Reader, stems, words
-from mbcbot.yamlfile import LineDict, shown
+from mbcbot.yamlfile import LineDict
 
 LANGUAGE_KEYS = {"stopwords", "forms", "why"}  # how people talk, whatever the pack: knowledge/lexicon.yaml only
 PACK_KEYS = {"synonyms", "not_covered", "because", "linking"}  # bound to slide words: a pack's own lexicon.yaml

@@ -9,13 +9,13 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from mbcbot.errors import Problem
+from mbcbot.errors import Problem, shown
 from mbcbot.model import FrozenMap, Rule, Safety
 from mbcbot.phrases import Node, parsed, phrasebook
 from mbcbot.safety import ROLES
 from mbcbot.schema import FileCheck
 from mbcbot.text import words
-from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
+from mbcbot.yamlfile import LineDict, LineList, read_yaml
 
 _PREFIX = re.compile(r"\w+\*")
 

@@ -94,7 +94,7 @@ def _unreviewed(folder: Path) -> tuple[Pack, LineDict, list[Problem]]:
     credits = []
     for item in meta_check.sequence(meta.get("image_credits", []), meta.line_of("image_credits"), "image_credits"):
         entry = meta_check.mapping(item, meta.line_of("image_credits"), "an image credit")
-        credits.append((str(entry.get("slides", "")), str(entry.get("credit", ""))))
+        credits.append((str(entry.get("slides", "")), meta_check.text(entry, "credit", "an image credit")))
     pack = Pack(
         id=pack_id,
         order=order,

@@ -95,6 +95,7 @@ def test_every_mapping_and_list_knows_its_lines(tmp_path: Path) -> None:
         ("a: !!str {x: 1}\n", 1, "YAML syntax error: expected a scalar node, but found mapping"),
         ("a: !!str [x]\n", 1, "YAML syntax error: expected a scalar node, but found sequence"),
         ("a: &x text\nb: *x\n", 1, "YAML aliases (*name) are not allowed here"),
+        ("&a [*a]\n", 1, "YAML aliases (*name) are not allowed here"),  # a list holding itself
     ],
 )
 def test_what_is_refused_names_its_line(tmp_path: Path, text: str, line: int, message: str) -> None:

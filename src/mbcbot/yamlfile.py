@@ -7,7 +7,7 @@ problem names its file and line.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ from mbcbot.errors import Problem, shown
 
 MAX_FILE_BYTES = 2_000_000  # far above any reviewed pack; stops runaway files early
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when installed: several times faster
-_TEXT = "tag:yaml.org,2002:str"
+_CONTENT = re.compile(r"^[^\S\n]*[^\s#]", re.MULTILINE)  # a line that is neither blank nor a comment (found early)
+_TEXT, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq"))
 
 
 class LineDict(dict[Any, Any]):
@@ -55,63 +56,56 @@ class _Refused(Exception):
 
 
 class _LineLoader(_SafeLoader):  # type: ignore[misc]
-    """The safe loader, building LineDicts and LineLists, refusing aliases and repeated keys."""
+    """The safe loader, whose mappings and lists remember their lines; aliases and repeated keys are refused."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
-        self.met: set[yaml.Node] = set()
+        # A node met twice is an alias (*name); with no "&" in the text there is no anchor, so there can be none.
+        self.met: set[yaml.Node] | None = set() if "&" in text else None
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        """The value of `node` and all below it, as the safe loader builds it; a node met twice is an alias."""
-        if node in self.met:
-            raise _Refused(node, "YAML aliases (*name) are not allowed here")
-        self.met.add(node)
-        if node.tag == _TEXT and isinstance(node, yaml.ScalarNode):
-            return node.value  # text as it stands, as the safe loader takes it, without its calls
+        """The value of `node` and all below it, as the safe loader builds it: text, mappings and lists here."""
+        if self.met is not None:
+            if node in self.met:
+                raise _Refused(node, "YAML aliases (*name) are not allowed here")
+            self.met.add(node)
+        if node.tag == _TEXT and type(node) is yaml.ScalarNode:
+            return node.value
+        if node.tag == _MAP and type(node) is yaml.MappingNode:
+            return self.line_dict(node)
+        if node.tag == _SEQ and type(node) is yaml.SequenceNode:
+            return self.line_list(node)
         try:
-            return super().construct_object(node, deep=True)
+            return super().construct_object(node, deep=True)  # numbers, dates, sets ... and a tag on the wrong node
         except (ValueError, OverflowError) as error:  # a scalar YAML cannot make, such as the date 2022-81-19
             raise _Refused(node, f"{node.value!r} is not a valid value ({error})") from None
+
+    def line_dict(self, node: yaml.MappingNode) -> LineDict:
+        """The mapping, with the line of each key; a key that is not a plain value, or comes twice, is refused."""
+        data = LineDict(_line(node))
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node)
+            try:
+                first = data.lines.get(key)
+            except TypeError:  # unhashable: a list or a mapping
+                raise _Refused(key_node, "a key must be a plain value") from None
+            if first is not None:
+                raise _Refused(key_node, f"duplicate key {key!r} (first on line {first})")
+            data[key] = self.construct_object(value_node)
+            data.lines[key] = key_node.start_mark.line + 1
+        return data
+
+    def line_list(self, node: yaml.SequenceNode) -> LineList:
+        """The list, with the line of each item."""
+        data = LineList(_line(node))
+        data += [self.construct_object(item) for item in node.value]
+        data.lines += [item.start_mark.line + 1 for item in node.value]
+        return data
 
 
 def _line(node: yaml.Node) -> int:
     """The line where `node` starts, counted from 1."""
     return int(node.start_mark.line) + 1
-
-
-def _mapping(loader: _LineLoader, node: yaml.Node) -> LineDict:
-    """A mapping node's value, each key's line with it; a key that is not a plain value, or is repeated, is refused."""
-    _expect(node, yaml.MappingNode)
-    data = LineDict(_line(node))
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node)
-        if not isinstance(key, Hashable):
-            raise _Refused(key_node, "a key must be a plain value")
-        if key in data:
-            raise _Refused(key_node, f"duplicate key {key!r} (first on line {data.lines[key]})")
-        data[key] = loader.construct_object(value_node)
-        data.lines[key] = _line(key_node)
-    return data
-
-
-def _sequence(loader: _LineLoader, node: yaml.Node) -> LineList:
-    """A sequence node's value, each item's line with it."""
-    _expect(node, yaml.SequenceNode)
-    data = LineList(_line(node))
-    data += [loader.construct_object(item) for item in node.value]
-    data.lines += [item.start_mark.line + 1 for item in node.value]
-    return data
-
-
-def _expect(node: yaml.Node, kind: type[yaml.MappingNode | yaml.SequenceNode]) -> None:
-    """Refuse a node of another kind than its tag says ("!!map [1, 2]"), as the safe loader refuses it."""
-    if not isinstance(node, kind):
-        found = type(node).__name__.removesuffix("Node").lower()
-        raise yaml.constructor.ConstructorError(None, None, f"expected a {kind.id} node, but found {found}", node.start_mark)
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 
 
 def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
@@ -129,7 +123,7 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return None, [Problem(where, line, f"is not valid UTF-8 (byte {error.start})")]
-    if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+    if not _CONTENT.search(text) and all(not s.strip() or s.lstrip().startswith("#") for s in text.splitlines()):
         return None, [Problem(where, 1, "file is empty")]
     return _data(text, where)
 

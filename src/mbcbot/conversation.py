@@ -145,9 +145,10 @@ def _intents(check: FileCheck, data: LineDict) -> tuple[Phrasebook, frozenset[st
         items = items if isinstance(items, LineList) else check.sequence(items, table.line_of(name), f"intent '{name}'")
         if not items and name != PARTING:
             check.problem(table.line_of(name), f"intent '{name}' has no phrases")
+        label = f"intent '{name}': a phrase"
         for index, item in enumerate(items):
             line = items.line_of(index)
-            if check.text_value(item, line, f"intent '{name}': a phrase") is None:
+            if check.text_value(item, line, label) is None:
                 continue
             try:
                 named.setdefault(name, []).append(parsed(item))

@@ -134,10 +134,10 @@ def _entries(
         missing = [w for w, s in zip(words(str(target)), target_stems, strict=False) if s not in slide_stems]
         if missing and slides:
             check.problem(line, f"synonym target {target!r} does not stand in any slide ({', '.join(missing)})")
-        items = check.sequence(variants, line, f"synonyms of {target!r}")
+        items, label = check.sequence(variants, line, f"synonyms of {target!r}"), f"a synonym of {target!r}"
         for index, variant in enumerate(items):
             where = items.line_of(index)
-            if check.text_value(variant, where, f"a synonym of {target!r}") is None:
+            if check.text_value(variant, where, label) is None:
                 continue
             synonyms[claim(variant, where, f"synonym:{target}", False)] = target_stems
     not_covered = _not_covered(data, check, claim)
@@ -197,9 +197,12 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
         entry = check.mapping(item, items.line_of(index), "a not-covered subject")
         check.keys(entry, "a not-covered subject", {"topic", "terms"})
         topic = check.text(entry, "topic", "a not-covered subject")
-        terms = check.sequence(entry.get("terms", []), entry.line_of("terms"), f"terms of {topic!r}")
+        terms, label = (
+            check.sequence(entry.get("terms", []), entry.line_of("terms"), f"terms of {topic!r}"),
+            f"a term of {topic!r}",
+        )
         for position, term in enumerate(terms):
-            if check.text_value(term, terms.line_of(position), f"a term of {topic!r}") is None:
+            if check.text_value(term, terms.line_of(position), label) is None:
                 continue
             found[claim(term, terms.line_of(position), f"not-covered term:{topic}", False)] = topic
     return found

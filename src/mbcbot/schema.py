@@ -73,7 +73,8 @@ class FileCheck:
         if key not in data:
             return ()
         items = self.sequence(data[key], data.line_of(key), f"{what} '{key}'")
-        found = (self.text_value(item, items.line_of(index), f"{what} '{key}' item") for index, item in enumerate(items))
+        label = f"{what} '{key}' item"
+        found = (self.text_value(item, items.line_of(index), label) for index, item in enumerate(items))
         return tuple(text.strip() for text in found if text)
 
 

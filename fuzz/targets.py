@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mbcbot.bot import Bot
-from mbcbot.errors import KnowledgeError, Problem
+from mbcbot.errors import KnowledgeError, Problem, shown
 from mbcbot.knowledge import load_knowledge
 from mbcbot.model import KINDS, Knowledge, Reply, Session
 from mbcbot.transcripts import Transcript, load_transcript, mismatches, replayed, unified_diff
-from mbcbot.yamlfile import read_yaml, shown, yaml_text
+from mbcbot.yamlfile import read_yaml, yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"

@@ -150,6 +150,19 @@ def in_lexicon(content: str, line: int, fragment: str) -> Break:
     return apply
 
 
+def substituted(file: str, old: str, new: str, fragment: str) -> Break:
+    """Replace the one `old` in `file` by `new`; the problem is on the line it stood on."""
+
+    def apply(root: Path) -> Expected:
+        return Expected(file, substitute(root / file, old, new), fragment)
+
+    return apply
+
+
+BOOLEAN = "YAML reads an unquoted yes, no, on, off, true or false as a boolean, so quote the word ('yes')"
+NOTHING = "YAML reads an empty value, or an unquoted null or ~, as nothing, so write the text, quoted ('null')"
+
+
 def stamp_missing(root: Path) -> Expected:
     (root / STAMP).unlink()
     return Expected(STAMP, 1, "the pack has no review stamp")
@@ -255,6 +268,58 @@ CASES: dict[str, Break] = {
     ),
     "unquoted-yes-in-synonyms": in_lexicon(
         lexicon("\n  belly: [tummy, yes]"), 4, "not a boolean (True): YAML reads an unquoted yes, no, on, off"
+    ),
+    "unquoted-on-as-stopword": in_lexicon(
+        lexicon().replace("stopwords: []", "stopwords: [the, on]"),
+        1,
+        f"a stopword must be non-empty text, not a boolean (True): {BOOLEAN}",
+    ),
+    "unquoted-no-as-synonym-target": in_lexicon(
+        lexicon("\n  no: [nope]"), 4, f"a synonym target must be non-empty text, not a boolean (False): {BOOLEAN}"
+    ),
+    "unquoted-off-as-form": in_lexicon(
+        lexicon(forms="\n  off: of"), 3, f"a word of 'forms' must be non-empty text, not a boolean (False): {BOOLEAN}"
+    ),
+    "null-as-not-covered-term": in_lexicon(
+        lexicon(not_covered="\n  - topic: Jaundice\n    terms: [~]"),
+        6,
+        f"a term of 'Jaundice' must be non-empty text, not nothing: {NOTHING}",
+    ),
+    "unquoted-no-as-slide-title": on_slide_5(
+        "title", ("    title: no",), f"slide 5 'title' must be non-empty text, not a boolean (False): {BOOLEAN}"
+    ),
+    "unquoted-yes-as-slide-keyword": on_slide_5(
+        "keywords",
+        ("    keywords: [liver, yes]",),
+        f"slide 5 'keywords' item must be non-empty text, not a boolean (True): {BOOLEAN}",
+    ),
+    "null-as-slide-image": on_slide_5(
+        "image", ("    image: ~",), f"slide 5 'image' must be non-empty text, not nothing: {NOTHING}"
+    ),
+    "unquoted-yes-as-filler-word": substituted(
+        CONVERSATION, "yeah, 'yes',", "yeah, yes,", f"a filler word must be non-empty text, not a boolean (True): {BOOLEAN}"
+    ),
+    "unquoted-on-as-framing-line": in_conversation(
+        "  first_slide:",
+        "  first_slide: on",
+        f"'lines' entry 'first_slide' must be non-empty text, not a boolean (True): {BOOLEAN}",
+    ),
+    "unquoted-off-as-command": in_conversation(
+        "  more: ", "  more: off", f"a pattern must be non-empty text, not a boolean (False): {BOOLEAN}"
+    ),
+    "unquoted-emergency-number-in-full": in_conversation(
+        "emergency_number:",
+        "emergency_number: 911",
+        "'emergency_number' must be quoted text, like \"911\", not a number (911): quote it",
+    ),
+    "unquoted-no-as-safety-phrase": substituted(
+        "safety.yaml",
+        "negation: ['no', not,",
+        "negation: [no, not,",
+        f"concept 'negation': a phrase must be non-empty text, not a boolean (False): {BOOLEAN}",
+    ),
+    "unquoted-yes-as-shorthand": substituted(
+        "safety.yaml", "{u: you,", "{u: yes,", f"shorthand 'u' must be non-empty text, not a boolean (True): {BOOLEAN}"
     ),
     "linking-word-not-in-slides": in_lexicon(
         lexicon() + "linking: [zebra]\n", 5, "'linking' word 'zebra' is not one word of the slides"

@@ -77,6 +77,7 @@ def line(bot: Bot, name: str, **values: object) -> str:
         ("hiya, just found this thing, hello", "greeting"),
         ("thank you so much, that actually helped me understand what the doctor meant", "thanks"),
         ("what do you do", "help"),
+        ("yes thanks", "thanks"),  # filler words YAML would read as a value: quoted
     ],
 )
 def test_small_talk(bot: Bot, message: str, kind: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,12 +45,30 @@ def test_values_are_those_of_the_safe_loader(tmp_path: Path, text: str) -> None:
     assert _plain(value) == _plain(yaml.safe_load(text))
 
 
-@pytest.mark.parametrize("name", ["lexicon.yaml", "conversation.yaml", "metastatic-breast-cancer/slides.yaml"])
-def test_the_knowledge_reads_as_the_safe_loader_reads_it(name: str) -> None:
-    path = ROOT / "knowledge" / name
-    value, problems = read_yaml(path)
+KNOWLEDGE_FILES = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "knowledge").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", KNOWLEDGE_FILES)
+def test_the_knowledge_reads_as_the_python_safe_loader_reads_it(name: str) -> None:
+    """yaml.safe_load is PyYAML's pure-Python loader: what read_yaml falls back to without libyaml."""
+    value, problems = read_yaml(ROOT / name)
     assert problems == []
-    assert _plain(value) == yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert _plain(value) == yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+
+
+def test_without_libyaml_the_python_loader_reads_the_knowledge(tmp_path: Path) -> None:
+    script = (
+        "import sys, yaml\n"
+        "del yaml.CSafeLoader\n"
+        "from pathlib import Path\n"
+        "from mbcbot.yamlfile import read_yaml\n"
+        "for name in sys.argv[1:]:\n"
+        "    value, problems = read_yaml(Path(name))\n"
+        "    print(name, problems, type(value).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, *KNOWLEDGE_FILES], cwd=ROOT, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [f"{name} [] LineDict" for name in KNOWLEDGE_FILES]
 
 
 def test_every_mapping_and_list_knows_its_lines(tmp_path: Path) -> None:
@@ -75,6 +95,7 @@ def test_every_mapping_and_list_knows_its_lines(tmp_path: Path) -> None:
         ("a: !!str {x: 1}\n", 1, "YAML syntax error: expected a scalar node, but found mapping"),
         ("a: !!str [x]\n", 1, "YAML syntax error: expected a scalar node, but found sequence"),
         ("a: &x text\nb: *x\n", 1, "YAML aliases (*name) are not allowed here"),
+        ("&a [*a]\n", 1, "YAML aliases (*name) are not allowed here"),  # a list holding itself
     ],
 )
 def test_what_is_refused_names_its_line(tmp_path: Path, text: str, line: int, message: str) -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mbcbot.errors import Problem
-from mbcbot.yamlfile import shown
+from mbcbot.errors import Problem, shown
 
 
 class ConvoTurn(NamedTuple):

@@ -7,12 +7,12 @@ import string
 from collections.abc import Iterable
 from pathlib import Path
 
-from mbcbot.errors import Problem
+from mbcbot.errors import Problem, shown
 from mbcbot.model import COMMAND_GROUPS, COMMANDS, INTENTS, PARTING, Conversation, FrozenMap, Pattern, Phrasebook
 from mbcbot.phrases import Node, parsed, phrasebook
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, stem, words
-from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
+from mbcbot.yamlfile import LineDict, LineList, read_yaml
 
 NEVER = "(?!)"  # a pattern that matches nothing
 LINES = (
@@ -58,8 +58,7 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
     if data:
         check.keys(data, "the conversation", TOP_KEYS)
     number = data.get("emergency_number", "911")
-    if not isinstance(number, str) or not number.strip():
-        check.problem(data.line_of("emergency_number"), "'emergency_number' must be quoted text, like \"911\"")
+    check.text_value(number, data.line_of("emergency_number"), "'emergency_number'", 'quoted text, like "911"')
     limits = check.mapping(data.get("limits", LineDict()), data.line_of("limits"), "'limits'")
     max_chars = limits.get("max_message_chars", 1000)
     if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 20:
@@ -100,8 +99,8 @@ def _either_whole(patterns: list[Pattern]) -> Pattern:
 
 def _pattern(check: FileCheck, value: object, line: int) -> Pattern:
     """The pattern at `value`, checked by compiling it (a message compiles it again when it first needs it)."""
-    if not isinstance(value, str) or not value:
-        check.problem(line, "a pattern must be non-empty text")
+    value = check.text_value(value, line, "a pattern")
+    if value is None:
         return Pattern(NEVER)
     try:
         re.compile(value)
@@ -146,10 +145,10 @@ def _intents(check: FileCheck, data: LineDict) -> tuple[Phrasebook, frozenset[st
         items = items if isinstance(items, LineList) else check.sequence(items, table.line_of(name), f"intent '{name}'")
         if not items and name != PARTING:
             check.problem(table.line_of(name), f"intent '{name}' has no phrases")
+        label = f"intent '{name}': a phrase"
         for index, item in enumerate(items):
             line = items.line_of(index)
-            if not isinstance(item, str) or not item.strip():
-                check.problem(line, f"intent '{name}': a phrase must be non-empty text, not {item!r}")
+            if check.text_value(item, line, label) is None:
                 continue
             try:
                 named.setdefault(name, []).append(parsed(item))
@@ -157,14 +156,14 @@ def _intents(check: FileCheck, data: LineDict) -> tuple[Phrasebook, frozenset[st
                 check.problem(line, f"intent '{name}': phrase {item!r} {error}")
     filler = table.get("filler", LineList())
     filler = filler if isinstance(filler, LineList) else check.sequence(filler, table.line_of("filler"), "'filler'")
-    stems = {stem(word) for item in filler if isinstance(item, str) for word in words(item)}
-    return phrasebook(named), frozenset(stems)
+    said = [check.text_value(item, filler.line_of(index), "a filler word") for index, item in enumerate(filler)]
+    return phrasebook(named), frozenset(stem(word) for item in said if item for word in words(item))
 
 
 def _commands(check: FileCheck, data: LineDict) -> dict[str, Pattern]:
     table = check.mapping(data.get("commands", LineDict()), data.line_of("commands"), "'commands'")
     check.keys(table, "'commands'", set(COMMANDS))
-    found = {name: _pattern(check, table.get(name), table.line_of(name)) for name in COMMANDS}
+    found = {name: _pattern(check, table[name], table.line_of(name)) if name in table else Pattern(NEVER) for name in COMMANDS}
     for name, groups in COMMAND_GROUPS.items():
         for group in groups:
             if group not in re.compile(found[name].pattern).groupindex and name in table:
@@ -187,10 +186,8 @@ def _strings(check: FileCheck, data: LineDict, key: str) -> dict[str, str]:
     table = check.mapping(data.get(key, LineDict()), data.line_of(key), f"'{key}'")
     found = {}
     for name, value in table.items():
-        if not isinstance(value, str) or not value.strip():
-            check.problem(table.line_of(name), f"'{key}' entry {name!r} must be non-empty text")
-            continue
-        found[str(name)] = normalised(value)
+        if check.text_value(value, table.line_of(name), f"'{key}' entry {name!r}") is not None:
+            found[str(name)] = normalised(value)
     return found
 
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from mbcbot.conversation import conversation_from
-from mbcbot.errors import KnowledgeError, Problem
+from mbcbot.errors import KnowledgeError, Problem, shown
 from mbcbot.lexicon import lexicon_file, lexicon_from
 from mbcbot.model import FrozenMap, Knowledge, Pack, Review, Slide
 from mbcbot.review import REVIEWED, STAMP_FILE, Stamped, pack_digest, stamped
 from mbcbot.safetyfile import safety_from
 from mbcbot.schema import FileCheck
 from mbcbot.text import Reader, normalised, sentences
-from mbcbot.yamlfile import LineDict, read_yaml, shown
+from mbcbot.yamlfile import LineDict, read_yaml
 
 PACK_KEYS = {"id", "title", "publisher", "sources", "disclaimer", "emergency_line"}
 SLIDE_KEYS = {"number", "id", "title", "text"}
@@ -94,7 +94,7 @@ def _unreviewed(folder: Path) -> tuple[Pack, LineDict, list[Problem]]:
     credits = []
     for item in meta_check.sequence(meta.get("image_credits", []), meta.line_of("image_credits"), "image_credits"):
         entry = meta_check.mapping(item, meta.line_of("image_credits"), "an image credit")
-        credits.append((str(entry.get("slides", "")), str(entry.get("credit", ""))))
+        credits.append((str(entry.get("slides", "")), meta_check.text(entry, "credit", "an image credit")))
     pack = Pack(
         id=pack_id,
         order=order,

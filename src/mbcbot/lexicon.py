@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mbcbot.errors import Problem
+from mbcbot.errors import Problem, shown
 from mbcbot.model import FrozenMap, Lexicon, Slide
 from mbcbot.schema import FileCheck
 from mbcbot.text import Reader, stems, words
-from mbcbot.yamlfile import LineDict, shown
+from mbcbot.yamlfile import LineDict
 
 LANGUAGE_KEYS = {"stopwords", "forms", "why"}  # how people talk, whatever the pack: knowledge/lexicon.yaml only
 PACK_KEYS = {"synonyms", "not_covered", "because", "linking"}  # bound to slide words: a pack's own lexicon.yaml
@@ -127,15 +127,17 @@ def _entries(
     groups = check.mapping(data.get("synonyms", LineDict()), data.line_of("synonyms"), "'synonyms'")
     for target, variants in groups.items():
         line = groups.line_of(target)
+        if check.text_value(target, line, "a synonym target") is None:
+            continue
         target_stems = stems(str(target), forms)
         known_words.update(words(str(target)))
         missing = [w for w, s in zip(words(str(target)), target_stems, strict=False) if s not in slide_stems]
         if missing and slides:
             check.problem(line, f"synonym target {target!r} does not stand in any slide ({', '.join(missing)})")
-        items = check.sequence(variants, line, f"synonyms of {target!r}")
+        items, label = check.sequence(variants, line, f"synonyms of {target!r}"), f"a synonym of {target!r}"
         for index, variant in enumerate(items):
             where = items.line_of(index)
-            if check.word(variant, where, f"a synonym of {target!r}") is None:
+            if check.text_value(variant, where, label) is None:
                 continue
             synonyms[claim(variant, where, f"synonym:{target}", False)] = target_stems
     not_covered = _not_covered(data, check, claim)
@@ -168,8 +170,11 @@ def _forms(data: LineDict, check: FileCheck) -> dict[str, str]:
     forms: dict[str, str] = {}
     table = check.mapping(data.get("forms", LineDict()), data.line_of("forms"), "'forms'")
     for word, base in table.items():
-        if not (isinstance(word, str) and isinstance(base, str) and len(words(word)) == 1 == len(words(base))):
-            check.problem(table.line_of(word), f"form {word!r}: {base!r} must map one word to one word")
+        line = table.line_of(word)
+        if None in (check.text_value(word, line, "a word of 'forms'"), check.text_value(base, line, f"form {word!r}")):
+            continue
+        if not len(words(word)) == 1 == len(words(base)):
+            check.problem(line, f"form {word!r}: {base!r} must map one word to one word")
             continue
         forms[words(word)[0]] = words(base)[0]
     return forms
@@ -179,7 +184,7 @@ def _stopwords(data: LineDict, check: FileCheck, claim: Any) -> set[tuple[str, .
     found = set()
     items = check.sequence(data.get("stopwords", []), data.line_of("stopwords"), "'stopwords'")
     for index, word in enumerate(items):
-        if check.word(word, items.line_of(index), "a stopword") is None:
+        if check.text_value(word, items.line_of(index), "a stopword") is None:
             continue
         found.add(claim(word, items.line_of(index), "stopword", True))
     return found
@@ -192,9 +197,12 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
         entry = check.mapping(item, items.line_of(index), "a not-covered subject")
         check.keys(entry, "a not-covered subject", {"topic", "terms"})
         topic = check.text(entry, "topic", "a not-covered subject")
-        terms = check.sequence(entry.get("terms", []), entry.line_of("terms"), f"terms of {topic!r}")
+        terms, label = (
+            check.sequence(entry.get("terms", []), entry.line_of("terms"), f"terms of {topic!r}"),
+            f"a term of {topic!r}",
+        )
         for position, term in enumerate(terms):
-            if check.word(term, terms.line_of(position), f"a term of {topic!r}") is None:
+            if check.text_value(term, terms.line_of(position), label) is None:
                 continue
             found[claim(term, terms.line_of(position), f"not-covered term:{topic}", False)] = topic
     return found

@@ -9,13 +9,13 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from mbcbot.errors import Problem
+from mbcbot.errors import Problem, shown
 from mbcbot.model import FrozenMap, Rule, Safety
 from mbcbot.phrases import Node, parsed, phrasebook
 from mbcbot.safety import ROLES
 from mbcbot.schema import FileCheck
 from mbcbot.text import words
-from mbcbot.yamlfile import LineDict, LineList, read_yaml, shown
+from mbcbot.yamlfile import LineDict, LineList, read_yaml
 
 _PREFIX = re.compile(r"\w+\*")
 
@@ -36,7 +36,9 @@ def safety_from(path: Path) -> tuple[Safety, list[Problem]]:
         if fixed:
             check.keys(table, f"'{section}'", set(ROLES))
         for name, value in table.items():
-            if not fixed and (not isinstance(name, str) or name in ROLES):
+            if check.text_value(name, table.line_of(name), "a concept name") is None:
+                continue
+            if not fixed and name in ROLES:
                 check.problem(table.line_of(name), f"concept name {name!r} is taken by the framing")
                 continue
             items = check.sequence(value, table.line_of(name), f"concept '{name}'")
@@ -64,7 +66,7 @@ def _remembered(check: FileCheck, data: LineDict, concepts: Mapping[str, list[No
     """The concepts a conversation remembers from earlier messages; each must be a concept of the file."""
     names = check.sequence(data.get("remembered", []), data.line_of("remembered"), "'remembered'")
     for index, name in enumerate(names):
-        if name not in concepts:
+        if check.text_value(name, names.line_of(index), "a 'remembered' concept") is not None and name not in concepts:
             check.problem(names.line_of(index), f"'remembered' names {name!r}, which is not a concept")
     return frozenset(name for name in names if name in concepts)
 
@@ -74,8 +76,11 @@ def _shorthand(check: FileCheck, data: LineDict) -> dict[str, str]:
     table = check.mapping(data.get("shorthand", LineDict()), data.line_of("shorthand"), "'shorthand'")
     found: dict[str, str] = {}
     for short, meant in table.items():
-        if not all(isinstance(word, str) and words(word) == [word] for word in (short, meant)):
-            check.problem(table.line_of(short), f"shorthand {short!r}: {meant!r}: each must be one plain lower-case word")
+        line = table.line_of(short)
+        if None in (check.text_value(short, line, "a shorthand word"), check.text_value(meant, line, f"shorthand {short!r}")):
+            continue
+        if not all(words(word) == [word] for word in (short, meant)):
+            check.problem(line, f"shorthand {short!r}: {meant!r}: each must be one plain lower-case word")
             continue
         found[short] = meant
     return found
@@ -96,12 +101,11 @@ def _safety(
 
 def _phrase(check: FileCheck, item: object, line: int, concept: str) -> Node | None:
     """One phrase of a concept, parsed; None, with a problem, when it cannot be."""
-    if not isinstance(item, str) or not item.strip():
-        shown_item = "empty text" if isinstance(item, str) else f"{item!r} (quote it)"
-        check.problem(line, f"concept '{concept}': a phrase must be non-empty text, not {shown_item}")
+    phrase = check.text_value(item, line, f"concept '{concept}': a phrase")
+    if phrase is None:
         return None
     try:
-        return parsed(item)
+        return parsed(phrase)
     except ValueError as error:
         check.problem(line, f"concept '{concept}': phrase {item!r} {error}")
         return None
@@ -145,9 +149,11 @@ def _combinations(
         check.problem(entry.line_of("when"), f"rule '{rule_id}' has no combination in 'when'")
     found = []
     for index, item in enumerate(items):
-        combo = (item,) if isinstance(item, str) else tuple(item) if isinstance(item, list) else ()
-        if not combo or not all(isinstance(name, str) for name in combo):
+        combo = tuple(item) if isinstance(item, list) else (item,)
+        if not combo:
             check.problem(items.line_of(index), f"rule '{rule_id}': a combination is a concept name or a list of them")
+            continue
+        if None in [check.text_value(name, items.line_of(index), f"rule '{rule_id}': a concept name") for name in combo]:
             continue
         unknown = [name for name in combo if name not in concepts or name in ROLES]
         for name in unknown:

@@ -56,38 +56,39 @@ class FileCheck:
             self.problem(data.line_of(key), f"{what} has an unknown key {key!r}")
 
     def text(self, data: LineDict, key: str, what: str) -> str:
-        """A non-empty string at `key`."""
-        value = data.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        if key in data:
-            self.problem(data.line_of(key), f"{what} '{key}' must be non-empty text, not {_kind(value)}")
-        return ""
+        """The non-empty text at `key`, stripped; "" when missing (`keys` reports what is required)."""
+        if key not in data:
+            return ""
+        return (self.text_value(data[key], data.line_of(key), f"{what} '{key}'") or "").strip()
 
-    def word(self, value: Any, line: int, what: str) -> str | None:
-        """`value` when it is non-empty text; None, with a problem that says how YAML read it, when not."""
+    def text_value(self, value: Any, line: int, what: str, rule: str = "non-empty text") -> str | None:
+        """`value` when it is non-empty text; else None, with a problem that says how YAML read it."""
         if isinstance(value, str) and value.strip():
             return value
-        hint = ""
-        if isinstance(value, bool) or value is None:
-            hint = ": YAML reads an unquoted yes, no, on, off, true, false, null or ~ as a value, so quote the word ('yes')"
-        elif isinstance(value, (int, float)):
-            hint = ": quote it"
-        self.problem(line, f"{what} must be non-empty text, not {_kind(value)}{hint}")
+        self.problem(line, f"{what} must be {rule}, not {_read_as(value)}")
         return None
 
     def texts(self, data: LineDict, key: str, what: str) -> tuple[str, ...]:
-        """A list of non-empty strings at `key` (missing means empty)."""
+        """A list of non-empty strings at `key`, stripped (missing means empty)."""
         if key not in data:
             return ()
         items = self.sequence(data[key], data.line_of(key), f"{what} '{key}'")
-        good = []
-        for index, item in enumerate(items):
-            if isinstance(item, str) and item.strip():
-                good.append(item.strip())
-            else:
-                self.problem(items.line_of(index), f"{what} '{key}' item must be non-empty text, not {_kind(item)}")
-        return tuple(good)
+        label = f"{what} '{key}' item"
+        found = (self.text_value(item, items.line_of(index), label) for index, item in enumerate(items))
+        return tuple(text.strip() for text in found if text)
+
+
+def _read_as(value: Any) -> str:
+    """What YAML read a value as where text was expected, and how to write it as text."""
+    if isinstance(value, bool):
+        return f"{_kind(value)}: YAML reads an unquoted yes, no, on, off, true or false as a boolean, so quote the word ('yes')"
+    if value is None:
+        return (
+            f"{_kind(value)}: YAML reads an empty value, or an unquoted null or ~, as nothing, so write the text, quoted ('null')"
+        )
+    if isinstance(value, (dict, list, str)):
+        return _kind(value)
+    return f"{_kind(value)}: quote it"  # a number or a date
 
 
 def _kind(value: Any) -> str:

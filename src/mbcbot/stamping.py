@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from mbcbot.errors import KnowledgeError, MbcbotError, Problem
+from mbcbot.errors import KnowledgeError, MbcbotError, Problem, shown
 from mbcbot.knowledge import unreviewed_pack
 from mbcbot.review import STAMP_FILE, stamp_text, stamped
-from mbcbot.yamlfile import shown
 
 
 def stamp_pack(folder: Path, reviewer: str, date: datetime.date) -> str:

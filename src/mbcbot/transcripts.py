@@ -15,10 +15,10 @@ from typing import Any, NamedTuple
 
 from mbcbot.bot import Bot
 from mbcbot.botium import convo_turns
-from mbcbot.errors import Problem
+from mbcbot.errors import Problem, shown
 from mbcbot.model import Reply, Session
 from mbcbot.schema import FileCheck
-from mbcbot.yamlfile import read_yaml, shown
+from mbcbot.yamlfile import read_yaml
 
 EXPECTATIONS = ("kind", "slides", "rule", "text", "contains", "not_contains", "regex", "quotes", "sources", "notice")
 SUFFIXES = (".yaml", ".yml", ".convo.txt")

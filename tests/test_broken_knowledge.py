@@ -324,6 +324,11 @@ CASES: dict[str, Break] = {
     "linking-word-not-in-slides": in_lexicon(
         lexicon() + "linking: [zebra]\n", 5, "'linking' word 'zebra' is not one word of the slides"
     ),
+    "missing-comma-in-a-list": in_lexicon(
+        lexicon("\n  belly: [tummy, stomach\n    abdomen]"),
+        4,
+        "'stomach abdomen' runs over a line end inside [...]: is a comma missing?",
+    ),
     "form-of-two-words": in_lexicon(lexicon(forms="\n  broke: two words"), 3, "must map one word to one word"),
     "stamp-missing": stamp_missing,
     "stamp-date-not-a-date": in_stamp("date: 2022-01-19", "date: someday", "'date' must be a date like 2022-01-19"),

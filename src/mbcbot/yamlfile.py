@@ -96,7 +96,12 @@ class _LineLoader(_SafeLoader):  # type: ignore[misc]
         return data
 
     def line_list(self, node: yaml.SequenceNode) -> LineList:
-        """The list, with the line of each item."""
+        """The list, with the line of each item; in a [...] list, an unquoted item that runs over a line end is
+        refused: two entries with the comma between them missing read as one ("stomach\n abdomen")."""
+        for item in node.value if node.flow_style else ():
+            if type(item) is yaml.ScalarNode and not item.style and item.end_mark.line > item.start_mark.line:  # plain
+                message = f"{item.value!r} runs over a line end inside [...]: is a comma missing? (quote it if it is one entry)"
+                raise _Refused(item, message)
         data = LineList(_line(node))
         data += [self.construct_object(item) for item in node.value]
         data.lines += [item.start_mark.line + 1 for item in node.value]

@@ -122,8 +122,8 @@ def store(root: str, value: Any) -> None:
     key = fingerprint(root)
     try:
         rows: list[Row] = []
-        root = _encoded(value, rows, {})
-        payload = marshal.dumps((isinstance(root, _Ref), int(root) if isinstance(root, _Ref) else root, rows))
+        top = _encoded(value, rows, {})
+        payload = marshal.dumps((isinstance(top, _Ref), int(top) if isinstance(top, _Ref) else top, rows))
         import tempfile  # only when the cache is written: a start from the cache does without it
 
         descriptor, temporary = tempfile.mkstemp(prefix=key, suffix=".tmp", dir=folder)  # O_EXCL, mode 0600

@@ -80,21 +80,10 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
         intents=FrozenMap(intents),
         filler=filler,
         commands=FrozenMap(commands),
-        said_whole=_either_whole(list(commands.values())),
         number_words=FrozenMap(_numbers(check, data)),
         lines=FrozenMap(_lines(check, data)),
     )
     return conversation
-
-
-def _either_whole(patterns: list[Pattern]) -> Pattern:
-    """One pattern a whole message matches when any command does (so most questions skip them at once)."""
-    joined = either(pattern.pattern for pattern in patterns)
-    try:
-        re.compile(joined)
-    except re.error:  # patterns that cannot stand together (a group name used twice): none is skipped
-        return Pattern(r"(?s).*")
-    return Pattern(joined)
 
 
 def _pattern(check: FileCheck, value: object, line: int) -> Pattern:

@@ -70,8 +70,7 @@ class Dialogue:
                 return handled
         last = plain(clauses(text)[-1])  # a command after a story: "she's in A&E now. what was slide 1 about"
         for said in dict.fromkeys((last, self._led_in(last), self._asked(last))) if last != flat else ():
-            whole = self.rules.said_whole.fullmatch(said)
-            command = self.navigator.command(said, session._replace(whole=shown_whole)) if whole else None
+            command = self.navigator.command(said, session._replace(whole=shown_whole))
             if command is not None and command[0].rule not in ("command:more", "command:onward"):  # not "anything else?"
                 return command
         handled = self._intent(intent_beside_clauses(self.rules, self.matcher, text, talk), session)
@@ -109,8 +108,7 @@ class Dialogue:
         self, said: str, session: Session, shown_whole: bool, talk: list[Hit] | None = None
     ) -> tuple[Reply, Session] | None:
         """The reply to a navigation command or small talk said whole, if it is one."""
-        commanded = said.isdigit() or self.rules.said_whole.fullmatch(said)
-        command = self.navigator.command(said, session._replace(whole=shown_whole)) if commanded else None
+        command = self.navigator.command(said, session._replace(whole=shown_whole))
         return command or self._intent(intent_of(self.rules, said, talk), session)
 
     def _told_one(self, query: Query, text: str, said: str) -> Slide | None:

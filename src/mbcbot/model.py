@@ -178,7 +178,6 @@ class Conversation(NamedTuple):
     intents: Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, Pattern]
-    said_whole: Pattern  # matches a whole message when any command does
     number_words: Mapping[str, int]
     lines: Mapping[str, str]
 

@@ -154,10 +154,13 @@ class Matcher:
             for term in index.terms:  # slides in order; the terms' order matters to nothing
                 postings[term].append(index.order)
         self._postings = {term: tuple(orders) for term, orders in postings.items()}
-        self._weights = _weights({term: len(orders) for term, orders in postings.items()}, len(indexes))
-        # Which of a slide's words pick its sentences weighs them within its own pack: a pack quotes the same
-        # sentences whatever other packs stand beside it.
+        # A stem weighs by how few slides of its own pack hold it: a pack reads and ranks a question as it would
+        # alone. A stem several packs hold weighs what it weighs where it is commonest.
         self._pack_weights = {pack.id: _weights(_held(indexes, pack.id), len(pack.slides)) for pack in knowledge.packs}
+        self._weights: dict[str, float] = {}
+        for weights in self._pack_weights.values():
+            for term, weight in weights.items():
+                self._weights[term] = min(weight, self._weights.get(term, weight))
         specific = {term for term, orders in self._postings.items() if len(orders) <= SPECIFIC_SLIDES}
         self._slides = tuple(index._replace(subject=index.subject & specific) for index in indexes)
         self._order_of = {(index.slide.pack, index.slide.number): index.order for index in self._slides}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import NamedTuple
 
 
@@ -18,10 +17,10 @@ class Problem(NamedTuple):
         return f"{self.file}:{self.line}: {self.message}"
 
 
-def shown(path: Path) -> str:
-    """The path as a person reads it: relative to here when below here."""
+def shown(path: str | os.PathLike[str]) -> str:
+    """The path as a person reads it: relative to here when below here (pathlib stays out of a start)."""
     relative = os.path.relpath(path)
-    return str(path) if relative.startswith("..") else relative
+    return os.fspath(path) if relative.startswith("..") else relative
 
 
 class MbcbotError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -111,17 +111,15 @@ def runs(sentences: tuple[str, ...], chosen: list[int]) -> tuple[str, ...]:
     return tuple(" ".join(sentences[i] for i in run) for run in runs)
 
 
-def _held(indexes: list[SlideIndex], pack: str) -> dict[str, int]:
-    """How many slides of `pack` hold each stem."""
-    held: defaultdict[str, int] = defaultdict(int)
+def _held_by_pack(indexes: list[SlideIndex]) -> dict[str, Counter[str]]:
+    """For each pack, how many of its slides hold each stem."""
+    held: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for index in indexes:
-        if index.slide.pack == pack:
-            for term in index.terms:
-                held[term] += 1
+        held[index.slide.pack].update(index.terms)
     return held
 
 
-def _weights(held: dict[str, int], count: int) -> dict[str, float]:
+def _weights(held: Mapping[str, int], count: int) -> dict[str, float]:
     """Each stem's weight among `count` slides: the fewer hold it, the more it says (1.0 for one slide's alone)."""
     count = max(1, count)
     return {term: math.log(1 + count / slides) / math.log(1 + count) for term, slides in held.items()}
@@ -156,7 +154,8 @@ class Matcher:
         self._postings = {term: tuple(orders) for term, orders in postings.items()}
         # A stem weighs by how few slides of its own pack hold it: a pack reads and ranks a question as it would
         # alone. A stem several packs hold weighs what it weighs where it is commonest.
-        self._pack_weights = {pack.id: _weights(_held(indexes, pack.id), len(pack.slides)) for pack in knowledge.packs}
+        held = _held_by_pack(indexes)
+        self._pack_weights = {pack.id: _weights(held[pack.id], len(pack.slides)) for pack in knowledge.packs}
         self._weights: dict[str, float] = {}
         for weights in self._pack_weights.values():
             for term, weight in weights.items():

@@ -81,25 +81,11 @@ class Voice:
     def source_line(self, slide: Slide) -> str:
         """The sources line printed under a slide's quotes."""
         pack = self.knowledge.pack(slide.pack)
-        return self.line(
-            "source_line",
-            title=slide.title,
-            number=slide.number,
-            count=len(pack.slides),
-            pack_title=pack.title,
-            publisher=pack.publisher,
-            reviewer=pack.review.reviewer,
-            review_date=spoken_date(pack.review.date),
-        )
+        return self.line("source_line", title=slide.title, number=slide.number, count=len(pack.slides), **told(pack))
 
     def described(self, pack: Pack) -> str:
         """A pack as the `slideshow` line names it: title, publisher, reviewer and review date."""
-        return self.knowledge.conversation.lines["slideshow"].format(
-            pack_title=pack.title,
-            publisher=pack.publisher,
-            reviewer=pack.review.reviewer,
-            review_date=spoken_date(pack.review.date),
-        )
+        return self.line("slideshow", **told(pack))
 
     def crisis_line(self) -> str:
         """The crisis line that goes with this deployment's emergency number."""
@@ -127,15 +113,7 @@ class Voice:
         """The sources reply: each pack's publisher, reviewer, review date, sources and disclaimer."""
         lines = []
         for pack in self.knowledge.packs:
-            lines.append(
-                self.line(
-                    "sources_intro",
-                    pack_title=pack.title,
-                    publisher=pack.publisher,
-                    reviewer=pack.review.reviewer,
-                    review_date=spoken_date(pack.review.date),
-                )
-            )
+            lines.append(self.line("sources_intro", **told(pack)))
             lines += [f"- {source}" for source in pack.sources]
             credits = ", ".join(f"{slides}) {credit}" for slides, credit in pack.image_credits)
             lines += [self.line("image_credits", credits=credits)] * bool(pack.image_credits)
@@ -188,6 +166,16 @@ class Voice:
             passages=passages,
             lines=tuple(extra),
         )
+
+
+def told(pack: Pack) -> dict[str, str]:
+    """A pack's details as framing lines name them: {pack_title}, {publisher}, {reviewer}, {review_date}."""
+    return {
+        "pack_title": pack.title,
+        "publisher": pack.publisher,
+        "reviewer": pack.review.reviewer,
+        "review_date": spoken_date(pack.review.date),
+    }
 
 
 def titles(slides: Sequence[Slide]) -> str:

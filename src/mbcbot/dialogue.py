@@ -177,7 +177,9 @@ class Dialogue:
     def _safety(self, text: str, flat: str, found: list[Hit], session: Session) -> Reply | None:
         rule = self._emergency_rule(text, flat, found, session.context)
         if rule is not None and session.alert and attended(found) and asks_anything(text, self.rules):
-            rule = None if rule.id == session.alert else self._emergency_rule(text, flat, unattended(found), session.context)
+            rule = (
+                None if rule.id == session.alert else self._emergency_rule(text, flat, unattended(found, text), session.context)
+            )
         if rule is not None:  # not the one in hand, nor help on its way ("called 999"), told beside a question
             return self.voice.emergency(rule.id, rule.crisis)
         again = self._again(session.alert) if any(hit.concept == "still_urgent" for hit in found) else None

@@ -68,10 +68,17 @@ def attended(found: list[Hit]) -> list[Hit]:
     return [hit for hit in found if hit.concept == "attended"]
 
 
-def unattended(found: list[Hit]) -> list[Hit]:
-    """The phrases of `found` but those within one that says help is at hand ("calling 999" is not a new alarm)."""
+def unattended(found: list[Hit], text: str) -> list[Hit]:
+    """The phrases of `found` but those that help at hand is seeing to: within the phrase that says so ("calling
+    999" is not a new alarm), or told before it in its clause ("she's come round and the paramedics are with her")."""
     helped = attended(found)
-    return [hit for hit in found if not _overlaps(hit, helped)]
+    seen_to = {(_clause_of(text, hit.start)[0], hit.start) for hit in helped}
+    return [
+        hit
+        for hit in found
+        if not _overlaps(hit, helped)
+        and not any(clause == _clause_of(text, hit.start)[0] and hit.end < start for clause, start in seen_to)
+    ]
 
 
 def _overlaps(hit: Hit, others: list[Hit]) -> bool:

@@ -96,6 +96,8 @@ FLOORS = {
     "blind-2026-12-06an2.yaml": 0.96,
     "blind-2026-12-06an3.yaml": 0.96,
     "blind-2026-12-06an4.yaml": 0.94,
+    "blind-2026-12-06ao1.yaml": 0.97,
+    "blind-2026-12-06ao2.yaml": 0.98,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }

@@ -98,6 +98,8 @@ FLOORS = {
     "blind-2026-12-06an4.yaml": 0.94,
     "blind-2026-12-06ao1.yaml": 0.97,
     "blind-2026-12-06ao2.yaml": 0.98,
+    "blind-2026-12-06ao3.yaml": 0.97,
+    "blind-2026-12-06ao4.yaml": 0.93,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -168,6 +170,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-05ak1.yaml": 6,
     "blind-2026-12-05am2.yaml": 1,
     "blind-2026-12-06an4.yaml": 1,
+    "blind-2026-12-06ao3.yaml": 1,
+    "blind-2026-12-06ao4.yaml": 3,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

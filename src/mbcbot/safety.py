@@ -72,12 +72,14 @@ def unattended(found: list[Hit], text: str) -> list[Hit]:
     """The phrases of `found` but those that help at hand is seeing to: within the phrase that says so ("calling
     999" is not a new alarm), or told before it in its clause ("she's come round and the paramedics are with her")."""
     helped = attended(found)
-    seen_to = {(_clause_of(text, hit.start)[0], hit.start) for hit in helped}
+    if not helped:
+        return found
+    starts = {hit.start: _clause_of(text, hit.start)[0] for hit in found}  # each phrase's clause, read once
+    seen_to = [(starts[hit.start], hit.start) for hit in helped]
     return [
         hit
         for hit in found
-        if not _overlaps(hit, helped)
-        and not any(clause == _clause_of(text, hit.start)[0] and hit.end < start for clause, start in seen_to)
+        if not _overlaps(hit, helped) and not any(starts[hit.start] == clause and hit.end < at for clause, at in seen_to)
     ]
 
 

@@ -190,6 +190,16 @@ def test_plain_values_round_trip_with_their_types_and_sharing() -> None:
     assert again == value and again["x"][0] is again["x"][1]
 
 
+def test_equal_values_are_written_once_and_keep_their_types() -> None:
+    value = {"x": [("chemo", frozenset({"fever"})), ("chemo", frozenset({"fever"}))], "y": [(1, (True,)), (1, (1,))]}
+    shared = cache._shared(value, {}, {})
+    assert shared == value and shared["x"][0] is shared["x"][1]  # equal tuples: one object, written once
+    again = marshal.loads(marshal.dumps(shared))
+    assert again == value and again["x"][0] is again["x"][1]
+    assert [type(inner[0]) for _, inner in again["y"]] == [bool, int]  # equal but of different types: never merged
+    assert len(marshal.dumps(shared)) < len(marshal.dumps(value))
+
+
 def test_a_start_from_the_cache_answers_in_a_real_process(tmp_path: Path) -> None:
     env = {**os.environ, cache.CACHE_DIR_ENV: str(tmp_path / "cache")}
     env.pop(cache.NO_CACHE_ENV, None)

@@ -123,7 +123,7 @@ def store(root: str, value: Any) -> None:
     try:
         rows: list[Row] = []
         top = _encoded(value, rows, {})
-        payload = marshal.dumps((isinstance(top, _Ref), int(top) if isinstance(top, _Ref) else top, rows))
+        payload = marshal.dumps(_shared((isinstance(top, _Ref), int(top) if isinstance(top, _Ref) else top, rows), {}, {}))
         import tempfile  # only when the cache is written: a start from the cache does without it
 
         descriptor, temporary = tempfile.mkstemp(prefix=key, suffix=".tmp", dir=folder)  # O_EXCL, mode 0600
@@ -194,6 +194,34 @@ def _encoded(value: Any, rows: list[Row], done: dict[int, Any]) -> Any:
     reference = _Ref(len(rows) - 1)
     done[id(value)] = (reference, value)  # the value is kept alive, so its id is not reused while encoding
     return reference
+
+
+def _shared(value: Any, equal: dict[Any, Any], done: dict[int, Any]) -> Any:
+    """`value` with equal strings, tuples and frozensets made one object, so marshal writes each once.
+
+    The knowledge repeats small values many times over (a concept's words stand in every phrase that names
+    the concept); written once and referred to after, the file is a quarter smaller and reads faster.
+    Tuples and frozensets are told apart by the identity of their (already shared) parts, so values that are
+    equal but of different types (1 and True) are never merged. Lists, dicts and sets stay distinct objects.
+    """
+    kind = type(value)
+    if kind is str:
+        return equal.setdefault(value, value)
+    if kind not in CONTAINERS:
+        return value
+    if id(value) in done:
+        return done[id(value)][0]
+    if kind is dict:
+        made: Any = {_shared(key, equal, done): _shared(part, equal, done) for key, part in value.items()}
+    else:
+        parts = [_shared(part, equal, done) for part in value]
+        if kind is tuple or kind is frozenset:
+            key = (kind, tuple(map(id, parts)) if kind is tuple else frozenset(map(id, parts)))
+            made = equal.setdefault(key, kind(parts))
+        else:
+            made = kind(parts)
+    done[id(value)] = (made, value)  # the original is kept alive, so its id is not reused meanwhile
+    return made
 
 
 class _Ref(int):

@@ -24,7 +24,7 @@ from mbcbot.phrases import hits as phrase_hits
 from mbcbot.text import clauses, words
 
 # the framing concepts every safety file defines
-ROLES = ("person", "general", "now", "not_now", "over", "asks_of", "negation", "still_urgent", "fact", "attended")
+ROLES = ("person", "general", "now", "not_now", "ongoing", "over", "asks_of", "negation", "still_urgent", "fact", "attended")
 FRAMING_REACH = 2  # words after another time ("if she ever has a fit") that it still sets at that time
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 
@@ -46,7 +46,7 @@ def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     facts = [hit for hit in found if hit.concept == "fact"]
     if facts:
         found = [hit for hit in found if hit.concept in ROLES or not _overlaps(hit, facts)]
-    told = [hit for hit in found if hit.concept == "not_now"]
+    told = [hit for hit in found if hit.concept in ("not_now", "ongoing")]
     if told:
         mine = {_clause_of(text, hit.start) for hit in found if hit.concept == "me"}
         past = {_clause_of(text, hit.start) for hit in told} - mine
@@ -145,9 +145,10 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     """Whether the message reports the flag as happening to someone, rather than asking of it in general.
 
     Words of a crisis are taken as said of oneself unless a question word asks about them ("life isn't worth
-    living with mets" is not a question about mets).
+    living with mets" is not a question about mets), and a plan or despair that has gone on for weeks is still
+    present: for a crisis rule, "ongoing" times ("for weeks") do not set the words at another time.
     """
-    told = [hit for hit in hits if hit.concept == "not_now"]
+    told = [hit for hit in hits if hit.concept == "not_now" or (hit.concept == "ongoing" and not rule.crisis)]
     clause = _clause_of(text, flag.start)
     # "if mum ever has a fit, what do I do?": another time just before the flag sets it at that time
     framed = any(clause[0] <= hit.start < flag.start <= hit.end + FRAMING_REACH for hit in told)
@@ -156,7 +157,7 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     if any(_tells(now, flag, told, framed) for now in nows):
         return True
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
-    if any(hit.concept == "not_now" and clause[0] <= hit.start < clause[1] for hit in hits):
+    if any(clause[0] <= hit.start < clause[1] for hit in told):
         return False  # told of another time (in words that begin in its clause: "on and off, been about 2 months")
     asking = {hit.end for hit in hits if hit.concept == "general"}
     passed = [hit for hit in overs if flag.end <= hit.start and hit.start - 1 not in asking and not rule.lasting]

@@ -49,8 +49,10 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, foun
         return None
     told = asked = False
     # a story may open a greeting ("hello, my wife has secondaries") or a question about the bot itself ("nurse
-    # here checking the bot for a patient group, where does this information come from?")
-    story_allowed = "greeting" in (readings[0] or ()) or not {"sources", "help"}.isdisjoint(names)
+    # here checking the bot for a patient group, where does this information come from?"), or come before
+    # closing thanks or a goodbye ("i called them, they're coming to sit with me. thank you")
+    closing = not {"thanks", "goodbye"}.isdisjoint(readings[-1] or ()) and not parts[-1].rstrip().endswith("?")
+    story_allowed = "greeting" in (readings[0] or ()) or closing or not {"sources", "help"}.isdisjoint(names)
     for part, reading in zip(parts, readings, strict=True):
         said_part = plain(part)
         if said_part and not reading:

@@ -100,6 +100,10 @@ FLOORS = {
     "blind-2026-12-06ao2.yaml": 0.98,
     "blind-2026-12-06ao3.yaml": 0.97,
     "blind-2026-12-06ao4.yaml": 0.93,
+    "blind-2026-12-06ap1.yaml": 0.96,
+    "blind-2026-12-06ap2.yaml": 0.95,
+    "blind-2026-12-06ap3.yaml": 0.97,
+    "blind-2026-12-06ap4.yaml": 0.89,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -172,6 +176,10 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06an4.yaml": 1,
     "blind-2026-12-06ao3.yaml": 1,
     "blind-2026-12-06ao4.yaml": 3,
+    "blind-2026-12-06ap1.yaml": 4,
+    "blind-2026-12-06ap2.yaml": 9,
+    "blind-2026-12-06ap3.yaml": 3,
+    "blind-2026-12-06ap4.yaml": 9,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -175,6 +175,7 @@ class Conversation(NamedTuple):
     comparing: Pattern  # a clause comparing it with something ("is that the same as ..."): about what came before
     pointing: Pattern  # a word that points back at what was said ("it", "that"): a clause without one stands alone
     telling: Pattern  # a clause telling of someone ("my wife has secondaries"): after a greeting, no question
+    closing: Pattern  # the thanks or goodbye that may end a message after news ("they are here now, thank you")
     intents: Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, Pattern]

@@ -24,7 +24,9 @@ from mbcbot.phrases import hits as phrase_hits
 from mbcbot.text import clauses, words
 
 # the framing concepts every safety file defines
-ROLES = ("person", "general", "now", "not_now", "ongoing", "over", "asks_of", "negation", "still_urgent", "fact", "attended")
+ROLES = (
+    "person", "general", "now", "not_now", "ongoing", "over", "asks_of", "asks_back", "negation", "still_urgent", "fact", "attended",
+)  # fmt: skip
 FRAMING_REACH = 2  # words after another time ("if she ever has a fit") that it still sets at that time
 NEGATION_REACH = 3  # words before a red flag a "no" or "not" still negates ("hasn't had a temperature")
 
@@ -182,8 +184,11 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
             ahead = framing.get(before.start - 1)
             return ahead is None or ahead.concept != "general"
         return before is None or before.concept != "general"  # "can I have seizures" asks; "I have" reports
-    # words of a crisis count (their asking was read above); other flags told by no one are asked about
-    return rule.crisis or not (asked or clause[2])  # "chest pain lung mets", "... like headaches or seizures?"
+    # words of a crisis count (their asking was read above); other flags told by no one are asked about, in their
+    # clause or in one after it in the sentence ("and chest pain, is that one of them")
+    sentence_end = _clause_of(text, flag.start, commas=False)[1]
+    asked_after = any(hit.concept == "asks_back" and clause[1] <= hit.start < sentence_end for hit in hits)
+    return rule.crisis or not (asked or clause[2] or asked_after)  # "chest pain lung mets", "... or seizures?"
 
 
 def _tells(now: Hit, flag: Hit, told: list[Hit], framed: bool) -> bool:

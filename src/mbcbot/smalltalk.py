@@ -41,6 +41,7 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, foun
     cut = max((hit.end + 1 for hit in found if hit.start == 0), default=0)  # the small-talk phrase it opens with
     if 0 < cut < len(first) and whole_reading(rules.intents, rules.filler, " ".join(first)) is None:
         parts = [" ".join(first[:cut]), " ".join(first[cut:]), *parts[1:]]  # "hello I am from Poland ..."
+    parts = _closing_cut(rules, parts)
     if len(parts) < 2:
         return None
     readings = [whole_reading(rules.intents, rules.filler, plain(part)) for part in parts]
@@ -60,12 +61,23 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, foun
                 return None
             query = matcher.query(said_part)
             if query.known or query.not_covered:
-                if not story_allowed or not _tells_only(rules, said_part):
+                telling = _tells_only(rules, said_part) or (closing and not rules.asking.search(said_part))
+                if not story_allowed or not telling:  # before closing thanks, any news that asks nothing
                     return None
                 told = True
             elif rules.asking.search(said_part):
                 asked = True
     return None if told and asked else _winner(names)
+
+
+def _closing_cut(rules: Conversation, parts: list[str]) -> list[str]:
+    """The clauses, the last one cut before the thanks or goodbye that closes it (`closing`) when the words before
+    ask nothing ("the ambulance people are here now thank you")."""
+    said = plain(parts[-1]) if parts else ""
+    closing = rules.closing.search(said)
+    if closing is None or closing.start() == 0 or rules.asking.search(said[: closing.start()]):
+        return parts
+    return [*parts[:-1], said[: closing.start()].strip(), said[closing.start() :]]
 
 
 def _tells_only(rules: Conversation, said: str) -> bool:

@@ -237,7 +237,10 @@ def _words(token: str) -> list[Node]:
     number = _NUMBER.fullmatch(token)
     if number:
         return [("n", int(number.group(1)), int(number.group(2)))]
-    return [("w", stem(word)) for word in words(token)]
+    read = words(token)
+    if not read:  # a regular expression's '?' or '+', or '&': a message never holds it, so it would match nothing
+        raise ValueError(f"has {token!r}, which is not a word (an optional word is written '(word|)')")
+    return [("w", stem(word)) for word in read]
 
 
 def first_words(node: Node) -> frozenset[str]:

@@ -128,7 +128,11 @@ def test_first_words_of_a_phrase_with_optional_words() -> None:
         ("  fever: [fever,", "  fever: [... fever,", "or '...' (a gap)"),
         ("  fever: [fever,", "  fever: [(|),", "can be read as no words"),
         ("  fever: [fever,", "  fever: [su*,", "prefix 'su*' of under three letters"),
-        ("  fever: [fever,", "  fever: [(high|very)? fever,", "has '?', which is not a word (an optional word is written '(word|)')"),
+        (
+            "  fever: [fever,",
+            "  fever: [(high|very)? fever,",
+            "has '?', which is not a word (an optional word is written '(word|)')",
+        ),
         ("  fever: [fever,", "  fever: [(hot|&) fever,", "has '&', which is not a word"),
         ("  fever: [fever,", "  fever: [999,", "must be non-empty text, not a number (999): quote it"),
         ("    when: [seizure]\n", "    when: [seizur]\n", "rule 'seizure-now' names an unknown concept 'seizur'"),

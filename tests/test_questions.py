@@ -108,6 +108,8 @@ FLOORS = {
     "blind-2026-12-06aq2.yaml": 0.87,
     "blind-2026-12-06ar1.yaml": 0.89,
     "blind-2026-12-06ar2.yaml": 0.93,
+    "blind-2026-12-06as1.yaml": 0.9,
+    "blind-2026-12-06as2.yaml": 0.9,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -193,6 +195,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06aq2.yaml": 11,
     "blind-2026-12-06ar1.yaml": 13,
     "blind-2026-12-06ar2.yaml": 6,
+    "blind-2026-12-06as1.yaml": 6,
+    "blind-2026-12-06as2.yaml": 7,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

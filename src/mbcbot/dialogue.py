@@ -176,11 +176,12 @@ class Dialogue:
 
     def _safety(self, text: str, flat: str, found: list[Hit], session: Session) -> Reply | None:
         rule = self._emergency_rule(text, flat, found, session.context)
-        if rule is not None and session.alert and attended(found) and asks_anything(text, self.rules):
+        told_on = asks_anything(text, self.rules) or self.rules.closing.search(flat) is not None  # a question, or thanks
+        if rule is not None and session.alert and attended(found) and told_on:
             rule = (
                 None if rule.id == session.alert else self._emergency_rule(text, flat, unattended(found, text), session.context)
             )
-        if rule is not None:  # not the one in hand, nor help on its way ("called 999"), told beside a question
+        if rule is not None:  # not the one in hand, nor what help is seeing to, told beside a question or thanks
             return self.voice.emergency(rule.id, rule.crisis)
         again = self._again(session.alert) if any(hit.concept == "still_urgent" for hit in found) else None
         if again is not None:  # "just wait till morning?", after an emergency

@@ -112,6 +112,8 @@ FLOORS = {
     "blind-2026-12-06as2.yaml": 0.9,
     "blind-2026-12-06at1.yaml": 0.93,
     "blind-2026-12-06at2.yaml": 0.94,
+    "blind-2026-12-06au1.yaml": 0.92,
+    "blind-2026-12-06au2.yaml": 0.89,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -201,6 +203,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06as2.yaml": 7,
     "blind-2026-12-06at1.yaml": 6,
     "blind-2026-12-06at2.yaml": 3,
+    "blind-2026-12-06au1.yaml": 6,
+    "blind-2026-12-06au2.yaml": 10,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -203,7 +203,7 @@ def _clause_of(text: str, position: int, commas: bool = True) -> tuple[int, int,
     """The word positions (start, end not included) of the clause (or, without `commas`, the sentence) holding
     word `position`, and whether it asks."""
     start = 0
-    for part in clauses(text, commas=commas):
+    for part in clauses(text, commas=commas, asides=commas):  # words in brackets are a clause of their own
         count = len(words(part))
         if start <= position < start + count:
             return start, start + count, part.rstrip().endswith("?")

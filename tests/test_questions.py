@@ -114,6 +114,8 @@ FLOORS = {
     "blind-2026-12-06at2.yaml": 0.94,
     "blind-2026-12-06au1.yaml": 0.92,
     "blind-2026-12-06au2.yaml": 0.89,
+    "blind-2026-12-06av1.yaml": 0.95,
+    "blind-2026-12-06av2.yaml": 0.91,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -205,6 +207,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06at2.yaml": 3,
     "blind-2026-12-06au1.yaml": 6,
     "blind-2026-12-06au2.yaml": 10,
+    "blind-2026-12-06av1.yaml": 4,
+    "blind-2026-12-06av2.yaml": 7,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -85,6 +85,11 @@ def unattended(found: list[Hit], text: str) -> list[Hit]:
     ]
 
 
+def _within(hit: Hit, others: list[Hit]) -> bool:
+    """Whether the hit lies wholly inside one of the others."""
+    return any(other.start <= hit.start and hit.end <= other.end for other in others)
+
+
 def _overlaps(hit: Hit, others: list[Hit]) -> bool:
     return any(other.start <= hit.end and hit.start <= other.end for other in others)
 
@@ -155,7 +160,8 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     # "if mum ever has a fit, what do I do?": another time just before the flag sets it at that time
     framed = any(clause[0] <= hit.start < flag.start <= hit.end + FRAMING_REACH for hit in told)
     overs = [hit for hit in hits if hit.concept == "over"]
-    nows = [hit for hit in hits if hit.concept == "now" and not _overlaps(hit, overs)]  # not "nothing going on now"
+    # not "nothing going on now", nor the "tonight" of "done for tonight"
+    nows = [hit for hit in hits if hit.concept == "now" and not _overlaps(hit, overs) and not _within(hit, told)]
     if any(_tells(now, flag, told, framed) for now in nows):
         return True
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
@@ -172,7 +178,11 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     asked = [hit for hit in in_clause if hit.concept == "asks_of" and not flag.start <= hit.start <= flag.end]
     if rule.crisis and asked and clause[2]:
         return False  # "how do people cope when they feel suicidal?": asked about, whoever "they" are
-    framing = {hit.end: hit for hit in in_clause if hit.concept in ("person", "general") and hit.end < flag.start}
+    framing: dict[int, Hit] = {}  # by the word each ends at, the longest ("I know" before "know")
+    for framed_by in in_clause:
+        if framed_by.concept in ("person", "general") and framed_by.end < flag.start:
+            known = framing.get(framed_by.end)
+            framing[framed_by.end] = framed_by if known is None or framed_by.start < known.start else known
     for at in range(flag.start - 1, clause[0] - 1, -1):
         hit = framing.get(at)
         if hit is None:

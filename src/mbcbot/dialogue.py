@@ -176,8 +176,7 @@ class Dialogue:
 
     def _safety(self, text: str, flat: str, found: list[Hit], session: Session) -> Reply | None:
         rule = self._emergency_rule(text, flat, found, session.context)
-        told_on = asks_anything(text, self.rules) or self.rules.closing.search(flat) is not None  # a question, or thanks
-        if rule is not None and session.alert and attended(found) and told_on:
+        if rule is not None and session.alert and attended(found) and self._told_on(text, flat):
             rule = (
                 None if rule.id == session.alert else self._emergency_rule(text, flat, unattended(found, text), session.context)
             )
@@ -188,6 +187,10 @@ class Dialogue:
             return again
         rule = advice_rule(self.knowledge.safety, text, found)
         return self._advice(rule.id, flat) if rule is not None else None
+
+    def _told_on(self, text: str, flat: str) -> bool:
+        """Whether a message goes on past its news: it asks something, or closes with thanks or a goodbye."""
+        return asks_anything(text, self.rules) or self.rules.closing.search(flat) is not None
 
     def _again(self, alert: str) -> Reply | None:
         """The emergency reply once more, for a follow-up to the emergency rule `alert` (if it is one)."""

@@ -196,9 +196,10 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
         return before is None or before.concept != "general"  # "can I have seizures" asks; "I have" reports
     # words of a crisis count (their asking was read above); other flags told by no one are asked about, in their
     # clause or in one after it in the sentence ("and chest pain, is that one of them")
-    sentence_end = _clause_of(text, flag.start, commas=False)[1]
-    asked_after = any(hit.concept == "asks_back" and clause[1] <= hit.start < sentence_end for hit in hits)
-    return rule.crisis or not (asked or clause[2] or asked_after)  # "chest pain lung mets", "... or seizures?"
+    if rule.crisis or asked or clause[2]:
+        return rule.crisis  # "chest pain lung mets", "... like headaches or seizures?"
+    asking_back = [hit.start for hit in hits if hit.concept == "asks_back" and hit.start >= clause[1]]
+    return not asking_back or min(asking_back) >= _clause_of(text, flag.start, commas=False)[1]
 
 
 def _tells(now: Hit, flag: Hit, told: list[Hit], framed: bool) -> bool:

@@ -48,10 +48,14 @@ def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     facts = [hit for hit in found if hit.concept == "fact"]
     if facts:
         found = [hit for hit in found if hit.concept in ROLES or not _overlaps(hit, facts)]
-    told = [hit for hit in found if hit.concept in ("not_now", "ongoing")]
+    told = [hit for hit in found if hit.concept == "not_now"]
     if told:
-        mine = {_clause_of(text, hit.start) for hit in found if hit.concept == "me"}
-        past = {_clause_of(text, hit.start) for hit in told} - mine
+        mine = [_clause_of(text, hit.start, commas=False) for hit in found if hit.concept == "me"]
+        past = {
+            clause
+            for clause in (_clause_of(text, hit.start) for hit in told)
+            if not any(start <= clause[0] < end for start, end, _ in mine)  # asked for oneself in its sentence
+        }
         found = [hit for hit in found if _overlaps(hit, told) or not any(start <= hit.start < end for start, end, _ in past)]
     held = {hit.concept for hit in found}
     advised = (rule for rule in safety.advice if not held.isdisjoint(rule.flags))

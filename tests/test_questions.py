@@ -120,6 +120,8 @@ FLOORS = {
     "blind-2026-12-06aw2.yaml": 0.92,
     "blind-2026-12-06ax1.yaml": 0.93,
     "blind-2026-12-06ax2.yaml": 0.9,
+    "blind-2026-12-06ay1.yaml": 0.92,
+    "blind-2026-12-06ay2.yaml": 0.95,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -222,6 +224,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06aw2.yaml": 4,
     "blind-2026-12-06ax1.yaml": 4,
     "blind-2026-12-06ax2.yaml": 8,
+    "blind-2026-12-06ay1.yaml": 9,
+    "blind-2026-12-06ay2.yaml": 4,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

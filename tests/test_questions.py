@@ -122,6 +122,8 @@ FLOORS = {
     "blind-2026-12-06ax2.yaml": 0.9,
     "blind-2026-12-06ay1.yaml": 0.92,
     "blind-2026-12-06ay2.yaml": 0.95,
+    "blind-2026-12-06az1.yaml": 0.95,
+    "blind-2026-12-06az2.yaml": 0.95,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -226,6 +228,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06ax2.yaml": 8,
     "blind-2026-12-06ay1.yaml": 9,
     "blind-2026-12-06ay2.yaml": 4,
+    "blind-2026-12-06az1.yaml": 4,
+    "blind-2026-12-06az2.yaml": 6,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

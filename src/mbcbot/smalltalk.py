@@ -49,11 +49,12 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, foun
     if not names:
         return None
     told = asked = False
-    # a story may open a greeting ("hello, my wife has secondaries") or a question about the bot itself ("nurse
-    # here checking the bot for a patient group, where does this information come from?"), or come before
-    # closing thanks or a goodbye ("i called them, they're coming to sit with me. thank you")
+    # a story may follow a greeting ("hello, my wife has secondaries"), open a question about the bot itself
+    # ("nurse here checking the bot for a patient group, where does this information come from?"), or come
+    # before closing thanks or a goodbye ("i called them, they're coming to sit with me. thank you")
     closing = not {"thanks", "goodbye"}.isdisjoint(readings[-1] or ()) and not parts[-1].rstrip().endswith("?")
-    story_allowed = "greeting" in (readings[0] or ()) or closing or not {"sources", "help"}.isdisjoint(names)
+    opening = "greeting" in (readings[0] or ())  # "hiya. my mum's just been told ..."
+    story_allowed = opening or closing or not {"sources", "help"}.isdisjoint(names)
     for part, reading in zip(parts, readings, strict=True):
         said_part = plain(part)
         if said_part and not reading:
@@ -61,7 +62,10 @@ def intent_beside_clauses(rules: Conversation, matcher: Matcher, text: str, foun
                 return None
             query = matcher.query(said_part)
             if query.known or query.not_covered:
-                telling = _tells_only(rules, said_part) or (closing and not rules.asking.search(said_part))
+                asks = rules.asking.search(said_part)
+                # after a greeting, news of someone ("mi auntie have di cancer") that asks nothing of an uncovered subject
+                news = opening and not query.not_covered and _tells_of_someone(rules, said_part)
+                telling = _tells_only(rules, said_part) or (not asks and (closing or news))
                 if not story_allowed or not telling:  # before closing thanks, any news that asks nothing
                     return None
                 told = True
@@ -87,6 +91,12 @@ def _tells_only(rules: Conversation, said: str) -> bool:
         return False
     read = {at for hit in hits(rules.intents, said) for at in range(hit.start, hit.end + 1)}
     return not rules.asking.search(" ".join(word for at, word in enumerate(words(said)) if at not in read))
+
+
+def _tells_of_someone(rules: Conversation, said: str) -> bool:
+    """Whether a clause tells of someone anywhere in it ("please my mother was diagnosed ..."), not only at its start."""
+    said_words = words(said)
+    return any(rules.telling.match(" ".join(said_words[at:])) for at in range(len(said_words)))
 
 
 def whole_reading(book: Phrasebook, filler: frozenset[str], text: str, found: list[Hit] | None = None) -> list[str] | None:

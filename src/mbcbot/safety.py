@@ -48,7 +48,8 @@ def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     facts = [hit for hit in found if hit.concept == "fact"]
     if facts:
         found = [hit for hit in found if hit.concept in ROLES or not _overlaps(hit, facts)]
-    told = [hit for hit in found if hit.concept == "not_now"]
+    nows = [hit for hit in found if hit.concept == "now"]
+    told = [hit for hit in found if hit.concept == "not_now" and not _within(hit, nows)]  # not "worse than last week"
     if told:
         mine = [_clause_of(text, hit.start, commas=False) for hit in found if hit.concept == "me"]
         past = {

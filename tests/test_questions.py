@@ -130,6 +130,8 @@ FLOORS = {
     "blind-2026-12-06bb2.yaml": 0.92,
     "blind-2026-12-06bc1.yaml": 0.91,
     "blind-2026-12-06bc2.yaml": 0.92,
+    "blind-2026-12-06bd1.yaml": 0.9,
+    "blind-2026-12-06bd2.yaml": 0.91,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -247,6 +249,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06bb2.yaml": 3,
     "blind-2026-12-06bc1.yaml": 13,
     "blind-2026-12-06bc2.yaml": 9,
+    "blind-2026-12-06bd1.yaml": 17,
+    "blind-2026-12-06bd2.yaml": 3,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -601,3 +601,21 @@ def test_words_quoted_from_a_letter_are_read_though_the_letter_is_not_covered(bo
 def test_a_quoted_report_asked_to_be_judged_is_declined(bot: Bot) -> None:
     reply, _ = bot.reply("my report says 'progression', does that mean it's bad?", Session())
     assert reply.kind == "advice"
+
+
+@pytest.mark.parametrize(
+    ("message", "slides"),
+    [
+        ("my partner has it in her lungs and liver. what symptoms for the lungs", (6,)),
+        ("mum has liver and bone mets, what can the liver one cause", (5,)),
+        ("my wife has mets in her lungs and liver. What are the liver symptoms?", (5,)),
+    ],
+)
+def test_the_question_names_one_of_the_subjects_told(bot: Bot, message: str, slides: tuple[int, ...]) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides) == ("answer", slides)
+
+
+def test_a_question_naming_no_subject_keeps_every_subject_told(bot: Bot) -> None:
+    reply, _ = bot.reply("my partner has it in her lungs and liver. what are the symptoms")
+    assert reply.kind == "answer" and set(reply.slides) >= {5, 6}

@@ -12,7 +12,7 @@ from mbcbot.navigation import Navigator
 from mbcbot.phrases import Hit
 from mbcbot.phrases import hits as phrases_in
 from mbcbot.queries import Query
-from mbcbot.questions import asks_anything, question_clauses, without_stories
+from mbcbot.questions import asks, asks_anything, question_clauses, without_stories
 from mbcbot.replies import Voice, titles
 from mbcbot.safety import ROLES, advice_rule, attended, emergency_rule, hits, remembered, unattended
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
@@ -83,6 +83,10 @@ class Dialogue:
             if handled is not None:
                 return handled
         reply, after = self._answer(query, session)
+        if reply.kind == "answer" and len(reply.slides) > 1:
+            narrowed = self._one_asked(text, rest, query, reply, session)
+            if narrowed is not None:
+                return narrowed
         if reply.kind == "fallback":  # a story and a question: the question's clause alone may be answered
             uncovered = query.not_covered  # and the part about an uncovered subject is named
             names_uncovered = (lambda said: bool(self.matcher.query(said).not_covered)) if uncovered else None
@@ -110,6 +114,24 @@ class Dialogue:
         """The reply to a navigation command or small talk said whole, if it is one."""
         command = self.navigator.command(said, session._replace(whole=shown_whole))
         return command or self._intent(intent_of(self.rules, said, talk), session)
+
+    def _one_asked(self, text: str, rest: str, query: Query, reply: Reply, session: Session) -> tuple[Reply, Session] | None:
+        """The answer to the question alone, when the whole message is answered from the slides of several subjects
+        it names and the question names one of them ("it's in her lungs and liver. what symptoms for the lungs?")."""
+        if not set(reply.slides) <= {slide.number for slide in self.matcher.named(query)}:
+            return None
+        for clause in question_clauses(text, self.rules)[:1]:
+            said = self._asked(clause)
+            if said == rest or not asks(clause, self.rules):
+                return None
+            asked = self.matcher.query(said)
+            named = self.matcher.named(asked)
+            if len(named) != 1 or named[0].number not in reply.slides or asked.not_covered:
+                return None
+            answered, after = self._answer(asked, session)
+            if answered.kind == "answer" and answered.slides[:1] == (named[0].number,):
+                return answered, after
+        return None
 
     def _told_one(self, query: Query, text: str, said: str) -> Slide | None:
         """The one slide named by a message that tells of someone and asks nothing, if it names one."""

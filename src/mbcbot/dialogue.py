@@ -118,7 +118,8 @@ class Dialogue:
     def _one_asked(self, text: str, rest: str, query: Query, reply: Reply, session: Session) -> tuple[Reply, Session] | None:
         """The answer to the question alone, when the whole message is answered from the slides of several subjects
         it names and the question names one of them ("it's in her lungs and liver. what symptoms for the lungs?")."""
-        if not set(reply.slides) <= {slide.number for slide in self.matcher.named(query)}:
+        told = {slide.number for slide in self.matcher.named(query)}
+        if not set(reply.slides) <= told:
             return None
         for clause in question_clauses(text, self.rules)[:1]:
             said = self._asked(clause)

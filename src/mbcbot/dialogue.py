@@ -121,18 +121,16 @@ class Dialogue:
         told = {slide.number for slide in self.matcher.named(query)}
         if not set(reply.slides) <= told:
             return None
-        for clause in question_clauses(text, self.rules)[:1]:
-            said = self._asked(clause)
-            if said == rest or not asks(clause, self.rules):
-                return None
-            asked = self.matcher.query(said)
-            named = self.matcher.named(asked)
-            if len(named) != 1 or named[0].number not in reply.slides or asked.not_covered:
-                return None
-            answered, after = self._answer(asked, session)
-            if answered.kind == "answer" and answered.slides[:1] == (named[0].number,):
-                return answered, after
-        return None
+        clause = next(iter(question_clauses(text, self.rules)), "")  # the question asked last
+        said = self._asked(clause)
+        if not said or said == rest or not asks(clause, self.rules):
+            return None
+        asked = self.matcher.query(said)
+        named = self.matcher.named(asked)
+        if len(named) != 1 or named[0].number not in reply.slides or asked.not_covered:
+            return None
+        answered, after = self._answer(asked, session)
+        return (answered, after) if answered.kind == "answer" and answered.slides[:1] == (named[0].number,) else None
 
     def _told_one(self, query: Query, text: str, said: str) -> Slide | None:
         """The one slide named by a message that tells of someone and asks nothing, if it names one."""

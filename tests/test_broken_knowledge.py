@@ -324,6 +324,17 @@ CASES: dict[str, Break] = {
     "linking-word-not-in-slides": in_lexicon(
         lexicon() + "linking: [zebra]\n", 5, "'linking' word 'zebra' is not one word of the slides"
     ),
+    "place-meaning-words-not-in-slides": in_lexicon(
+        lexicon() + "places: {means: zebra crossing, words: [skin]}\n",
+        5,
+        "'places' means 'zebra crossing', which does not stand in any slide",
+    ),
+    "place-of-two-words": in_lexicon(
+        lexicon() + "places: {means: any part, where: [spread], words: [adrenal gland]}\n",
+        5,
+        "place 'adrenal gland' must be one word",
+    ),
+    "places-without-words": in_lexicon(lexicon() + "places: {means: any part}\n", 5, "'places' has no 'words'"),
     "missing-comma-in-a-list": in_lexicon(
         lexicon("\n  belly: [tummy, stomach\n    abdomen]"),
         4,

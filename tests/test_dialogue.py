@@ -619,3 +619,23 @@ def test_the_question_names_one_of_the_subjects_told(bot: Bot, message: str, sli
 def test_a_question_naming_no_subject_keeps_every_subject_told(bot: Bot) -> None:
     reply, _ = bot.reply("my partner has it in her lungs and liver. what are the symptoms")
     assert reply.kind == "answer" and set(reply.slides) >= {5, 6}
+
+
+@pytest.mark.parametrize(
+    ("messages", "slides"),
+    [
+        (["cud it go to my skin or my ovarys too?"], (2,)),
+        (["can it spread to the skin or the eyes"], (2,)),
+        (["what happens when it goes to the liver", "and the bladder"], (2,)),
+        (["can it spread to the liver", "what about the eyes?"], (2,)),
+        (["her skin and eyes look yellow, is that the liver?"], (5,)),
+        (["what does it do to the skin when it spreads to the liver"], (5,)),
+    ],
+)
+def test_a_place_asked_where_the_cancer_goes_means_any_part_of_the_body(
+    bot: Bot, messages: list[str], slides: tuple[int, ...]
+) -> None:
+    session = Session()
+    for message in messages:
+        reply, session = bot.reply(message, session)
+    assert (reply.kind, reply.slides[:1]) == ("answer", slides)

@@ -15,7 +15,7 @@ from mbcbot.text import Reader, stems, words
 from mbcbot.yamlfile import LineDict
 
 LANGUAGE_KEYS = {"stopwords", "forms", "why"}  # how people talk, whatever the pack: knowledge/lexicon.yaml only
-PACK_KEYS = {"synonyms", "not_covered", "because", "linking"}  # bound to slide words: a pack's own lexicon.yaml
+PACK_KEYS = {"synonyms", "not_covered", "because", "linking", "places"}  # bound to slide words: a pack's own lexicon.yaml
 RARITY_SAMPLE = 2_000  # sentences counted to tell a phrase's rarest word: enough to know "the" from "jaundice"
 SHARED = ""  # the owner of the shared file's entries (a pack's entries are owned by its id)
 
@@ -48,6 +48,8 @@ class _Entries(NamedTuple):
     why: set[tuple[str, ...]]
     because: list[tuple[str, ...]]
     linking: set[str]
+    places: dict[str, tuple[str, ...]]
+    where: set[str]
 
 
 def lexicon_from(files: list[LexiconFile], slides: tuple[Slide, ...], reader: Reader) -> tuple[Lexicon, list[Problem]]:
@@ -82,6 +84,8 @@ def lexicon_from(files: list[LexiconFile], slides: tuple[Slide, ...], reader: Re
         why=frozenset().union(*(entries.why for entries in found)),
         because=tuple(dict.fromkeys(key for entries in found for key in entries.because)),
         linking=frozenset().union(*(entries.linking for entries in found)),
+        places=FrozenMap({place: means for entries in found for place, means in entries.places.items()}),
+        where=frozenset().union(*(entries.where for entries in found)),
     )
     return lexicon, [problem for file in files for problem in file.check.problems]
 
@@ -155,6 +159,7 @@ def _entries(
     for word, key in linking.items():
         if slides and (len(key) != 1 or key[0] not in slide_stems):
             check.problem(data.line_of("linking"), f"'linking' word {word!r} is not one word of the slides")
+    places, where_words = _places(data, check, forms, slide_stems, known_words)
     return _Entries(
         stopwords=stopwords,
         synonyms=synonyms,
@@ -163,7 +168,41 @@ def _entries(
         why={p for p in why if p},
         because=[key for key, _ in because if key],
         linking={key[0] for key in linking.values() if len(key) == 1},
+        places=places,
+        where=where_words,
     )
+
+
+def _places(
+    data: LineDict, check: FileCheck, forms: dict[str, str], slide_stems: set[str], known_words: set[str]
+) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """Body parts that mean the slide words `means` when a message asks where the cancer goes (it holds a `where`
+    word, or names nothing but places: "what about the skin?"), and the `where` stems. Each place's word joins
+    `known_words`, the words spelling may correct into."""
+    if "places" not in data:
+        return {}, set()
+    entry = check.mapping(data["places"], data.line_of("places"), "'places'")
+    check.keys(entry, "'places'", {"means", "words"}, {"where"})
+    means = check.text(entry, "means", "'places'")
+    means_stems = stems(means or "", forms)
+    if means and not set(means_stems) <= slide_stems:
+        check.problem(entry.line_of("means"), f"'places' means {means!r}, which does not stand in any slide")
+    where = set()
+    for word in check.texts(entry, "where", "'places'"):
+        key = stems(word, forms)
+        if len(key) != 1 or key[0] not in slide_stems:
+            check.problem(entry.line_of("where"), f"'places' where word {word!r} is not one word of the slides")
+        else:
+            where.add(key[0])
+    places = {}
+    for word in check.texts(entry, "words", "'places'"):
+        key = stems(word, forms)
+        known_words.update(words(word))
+        if len(key) != 1:
+            check.problem(entry.line_of("words"), f"place {word!r} must be one word")
+        else:
+            places[key[0]] = means_stems
+    return places, where
 
 
 def _forms(data: LineDict, check: FileCheck) -> dict[str, str]:

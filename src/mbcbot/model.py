@@ -124,6 +124,8 @@ class Lexicon(NamedTuple):
     why: frozenset[tuple[str, ...]] = frozenset()
     because: tuple[tuple[str, ...], ...] = ()
     linking: frozenset[str] = frozenset()  # stems that count for a slide holding them, not against one without
+    places: Mapping[str, tuple[str, ...]] = FrozenMap()  # a body part's stem -> the slide words it means, asked where
+    where: frozenset[str] = frozenset()  # stems that ask where the cancer goes ("spread"): a place then means its words
 
 
 class Rule(NamedTuple):

@@ -53,6 +53,7 @@ class QueryReader:
         for phrase in self._phrases:
             sizes.setdefault(phrase[0], set()).add(len(phrase))
         self._sizes = {first: sorted(found, reverse=True) for first, found in sizes.items()}  # a first stem's, longest first
+        self._places, self._where = lexicon.places, lexicon.where
         self._why = lexicon.why  # phrases that ask for a reason: the reason's own words then name no subject
         self._reason_words = frozenset(word for phrase in lexicon.because for word in phrase)
         uncovered = {w for w in vocabulary if (stem(self._forms.get(w, w)),) in lexicon.not_covered}
@@ -69,6 +70,8 @@ class QueryReader:
                 corrections.append((word, fixed))
             stemmed.append(stemmed_word)
         terms, topics = self._rewritten(stemmed)
+        if not self._places.keys().isdisjoint(stemmed) and self._asks_where(stemmed, terms):
+            terms, topics = self._rewritten(stemmed, placing=True)
         why = any(holds(stemmed, phrase) for phrase in self._why)
         if why:  # "why does that happen": the words of a reason ask for one, they name no subject
             terms = [(term, share) for term, share in terms if term not in self._reason_words]
@@ -139,9 +142,17 @@ class QueryReader:
             return None
         return mended, self._stem(mended)
 
-    def _rewritten(self, stemmed: list[str]) -> tuple[list[tuple[str | None, float]], list[str]]:
+    def _asks_where(self, stemmed: list[str], terms: list[tuple[str | None, float]]) -> bool:
+        """Whether a message naming a place asks whether the cancer goes there: it holds a word that asks where
+        ("can it go to my skin?") or what places mean, or names nothing but places ("what about the eyes?")."""
+        asked = {term for term, _ in terms}
+        if not self._where.isdisjoint(asked) or any(asked.issuperset(means) for means in self._places.values()):
+            return True  # a word that asks where, or a place already read as what places mean ("to the skin or bowel")
+        return all(word in self._places for word in stemmed if word not in self.stopwords)
+
+    def _rewritten(self, stemmed: list[str], placing: bool = False) -> tuple[list[tuple[str | None, float]], list[str]]:
         """Stems after the lexicon's phrases, each with its share of one concept's weight; None where an uncovered
-        subject stands, and those subjects."""
+        subject stands, and those subjects. `placing`: a place stands for the words it means, before any phrase."""
         terms: list[tuple[str | None, float]] = []
         topics: list[str] = []
         position = 0
@@ -154,6 +165,10 @@ class QueryReader:
                     break
             else:
                 size, action = 1, ("keep", ())
+            if placing:  # a place, alone or after little words ("the bladder"); a phrase saying more wins ("heart attack")
+                *before, last = stemmed[position : position + size]
+                if last in self._places and all(word in self.stopwords for word in before):
+                    action = ("synonym", self._places[last])
             kind, value = action
             if kind == "synonym":
                 # A phrase put in the slides' words is one concept: its words share one weight.

@@ -138,6 +138,8 @@ FLOORS = {
     "blind-2026-12-06bf2.yaml": 0.94,
     "blind-2026-12-06bg1.yaml": 0.94,
     "blind-2026-12-06bg2.yaml": 0.96,
+    "blind-2026-12-06bh1.yaml": 0.94,
+    "blind-2026-12-06bh2.yaml": 0.94,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -267,6 +269,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06bf2.yaml": 5,
     "blind-2026-12-06bg1.yaml": 8,
     "blind-2026-12-06bg2.yaml": 5,
+    "blind-2026-12-06bh1.yaml": 5,
+    "blind-2026-12-06bh2.yaml": 10,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

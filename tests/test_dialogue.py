@@ -609,6 +609,7 @@ def test_a_quoted_report_asked_to_be_judged_is_declined(bot: Bot) -> None:
         ("my partner has it in her lungs and liver. what symptoms for the lungs", (6,)),
         ("mum has liver and bone mets, what can the liver one cause", (5,)),
         ("my wife has mets in her lungs and liver. What are the liver symptoms?", (5,)),
+        ("her cancer spread to lungs and bones. whats the treatment usually", (8,)),
     ],
 )
 def test_the_question_names_one_of_the_subjects_told(bot: Bot, message: str, slides: tuple[int, ...]) -> None:

@@ -119,7 +119,8 @@ class Dialogue:
 
     def _one_asked(self, text: str, rest: str, query: Query, reply: Reply, session: Session) -> tuple[Reply, Session] | None:
         """The answer to the question alone, when the whole message is answered from the slides of several subjects
-        it names and the question names one of them ("it's in her lungs and liver. what symptoms for the lungs?")."""
+        it names and the question names one subject: one of them ("it's in her lungs and liver. what symptoms for
+        the lungs?") or another ("it's in her lungs and bones. what's the treatment usually?")."""
         told = {slide.number for slide in self.matcher.named(query)}
         if not set(reply.slides) <= told:
             return None
@@ -129,7 +130,7 @@ class Dialogue:
             return None
         asked = self.matcher.query(said)
         named = self.matcher.named(asked)
-        if len(named) != 1 or named[0].number not in reply.slides or asked.not_covered:
+        if len(named) != 1 or asked.not_covered:
             return None
         answered, after = self._answer(asked, session)
         return (answered, after) if answered.kind == "answer" and answered.slides[:1] == (named[0].number,) else None

@@ -640,3 +640,8 @@ def test_a_place_asked_where_the_cancer_goes_means_any_part_of_the_body(
     for message in messages:
         reply, session = bot.reply(message, session)
     assert (reply.kind, reply.slides[:1]) == ("answer", slides)
+
+
+def test_weak_and_weakness_are_one_word_to_matching(bot: Bot) -> None:
+    reply, _ = bot.reply("can brain mets make one side weak")
+    assert (reply.kind, reply.slides[:1]) == ("answer", (7,))

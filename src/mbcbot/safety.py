@@ -170,6 +170,8 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     if any(_tells(now, flag, told, framed) for now in nows):
         return True
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]
+    if any(hit.concept == "general" and hit.start == clause[0] < flag.start <= hit.end for hit in in_clause):
+        return False  # a question that opens its clause with the flag's own words ("are seizures a known thing")
     if any(clause[0] <= hit.start < clause[1] for hit in told):
         return False  # told of another time (in words that begin in its clause: "on and off, been about 2 months")
     asking = {hit.end for hit in hits if hit.concept == "general"}

@@ -610,6 +610,8 @@ def test_a_quoted_report_asked_to_be_judged_is_declined(bot: Bot) -> None:
         ("mum has liver and bone mets, what can the liver one cause", (5,)),
         ("my wife has mets in her lungs and liver. What are the liver symptoms?", (5,)),
         ("her cancer spread to lungs and bones. whats the treatment usually", (8,)),
+        ("My sister has breast cancer that has spread to her bone. What is the treatment for it", (8,)),
+        ("mum's got liver mets, what does that do to your skin", (5,)),
     ],
 )
 def test_the_question_names_one_of_the_subjects_told(bot: Bot, message: str, slides: tuple[int, ...]) -> None:

@@ -144,6 +144,8 @@ FLOORS = {
     "blind-2026-12-06bi2.yaml": 0.88,
     "blind-2026-12-06bj1.yaml": 0.93,
     "blind-2026-12-06bj2.yaml": 0.94,
+    "blind-2026-12-06bk1.yaml": 0.95,
+    "blind-2026-12-06bl1.yaml": 0.97,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -171,6 +173,7 @@ FALSE_ALARMS_ACCEPTED = {
     "blind-2026-12-06bi1.yaml": 2,
     "blind-2026-12-06bi2.yaml": 2,
     "blind-2026-12-06bj2.yaml": 1,
+    "blind-2026-12-06bl1.yaml": 1,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -285,6 +288,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06bi2.yaml": 8,
     "blind-2026-12-06bj1.yaml": 4,
     "blind-2026-12-06bj2.yaml": 4,
+    "blind-2026-12-06bk1.yaml": 4,
+    "blind-2026-12-06bl1.yaml": 1,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -83,7 +83,7 @@ class Dialogue:
             if handled is not None:
                 return handled
         reply, after = self._answer(query, session)
-        if reply.kind == "answer" and len(reply.slides) > 1:
+        if reply.kind == "answer":
             narrowed = self._one_asked(text, rest, query, reply, session)
             if narrowed is not None:
                 return narrowed
@@ -118,9 +118,9 @@ class Dialogue:
         return command or self._intent(intent_of(self.rules, said, talk), session)
 
     def _one_asked(self, text: str, rest: str, query: Query, reply: Reply, session: Session) -> tuple[Reply, Session] | None:
-        """The answer to the question alone, when the whole message is answered from the slides of several subjects
-        it names and the question names one subject: one of them ("it's in her lungs and liver. what symptoms for
-        the lungs?") or another ("it's in her lungs and bones. what's the treatment usually?")."""
+        """The answer to the question alone, when the whole message is answered from the slides of subjects it
+        names and the question names one subject: one of them ("it's in her lungs and liver. what symptoms for the
+        lungs?") or another ("it has spread to her bone. what is the treatment for it?")."""
         told = {slide.number for slide in self.matcher.named(query)}
         if not set(reply.slides) <= told:
             return None

@@ -165,9 +165,9 @@ class QueryReader:
                     break
             else:
                 size, action = 1, ("keep", ())
-            if placing:  # a place, alone or after little words ("the bladder"); a phrase saying more wins ("heart attack")
-                *before, last = stemmed[position : position + size]
-                if last in self._places and all(word in self.stopwords for word in before):
+            if placing:  # a place, alone or after little words ("the bladder"); a phrase saying more wins ("heart attack"),
+                *before, last = stemmed[position : position + size]  # as does one read as the place itself ("do to your skin")
+                if last in self._places and all(word in self.stopwords for word in before) and last not in action[1]:
                     action = ("synonym", self._places[last])
             kind, value = action
             if kind == "synonym":

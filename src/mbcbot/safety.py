@@ -212,8 +212,10 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
 def _tells(now: Hit, flag: Hit, told: list[Hit], framed: bool) -> bool:
     """Whether a "now" tells of the flag: no other time stands between them, and a later "now" does not tell
     of a flag its clause sets at another time (`framed`; "if she ever had a fit at home what should I do")."""
-    if now.end < flag.start:
-        return not any(now.end < other.start and other.end < flag.start for other in told)
+    if (
+        now.end < flag.start
+    ):  # another time, or another's words, opening between them ("today they said coughing up blood is ...")
+        return not any(now.end < other.start <= flag.start for other in told)
     return not framed
 
 

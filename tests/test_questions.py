@@ -152,6 +152,8 @@ FLOORS = {
     "blind-2026-12-06bm2.yaml": 0.94,
     "blind-2026-12-06bn1.yaml": 0.93,
     "blind-2026-12-06bn2.yaml": 0.95,
+    "blind-2026-12-06bp1.yaml": 0.95,
+    "blind-2026-12-06bp2.yaml": 0.93,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -308,6 +310,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06bm2.yaml": 1,
     "blind-2026-12-06bn1.yaml": 6,
     "blind-2026-12-06bn2.yaml": 5,
+    "blind-2026-12-06bp1.yaml": 7,
+    "blind-2026-12-06bp2.yaml": 1,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -156,6 +156,8 @@ FLOORS = {
     "blind-2026-12-06bp2.yaml": 0.93,
     "blind-2026-12-06bq1.yaml": 0.98,
     "blind-2026-12-06bq2.yaml": 0.94,
+    "blind-2026-12-06bo1.yaml": 0.94,
+    "blind-2026-12-06bo2.yaml": 0.91,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -192,6 +194,7 @@ FALSE_ALARMS_ACCEPTED = {
     "blind-2026-12-06bm2.yaml": 1,
     "blind-2026-12-06bn2.yaml": 1,
     "blind-2026-12-06bq2.yaml": 1,
+    "blind-2026-12-06bo2.yaml": 1,
 }
 ANSWERED_WHEN_IT_SHOULD_NOT = {
     "heldout.yaml": 1,
@@ -318,6 +321,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06bp2.yaml": 1,
     "blind-2026-12-06bq1.yaml": 1,
     "blind-2026-12-06bq2.yaml": 3,
+    "blind-2026-12-06bo1.yaml": 7,
+    "blind-2026-12-06bo2.yaml": 8,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

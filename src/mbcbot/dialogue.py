@@ -93,7 +93,7 @@ class Dialogue:
             # last, the message without its story about the uncovered subject ("i don't use computers. what does
             # metastatic mean?"), which names what it asks of (`without_stories`)
             kept = without_stories(text, self.rules, self.matcher.query, self._names_something) if uncovered else ""
-            if not any(plain(clause) in kept for clause in question_clauses(text, self.rules)):
+            if kept and not any(plain(clause) in kept for clause in question_clauses(text, self.rules)):
                 kept = ""  # what is left is story alone: the question was about the uncovered subject
             for clause in [*question_clauses(text, self.rules, names_uncovered), kept]:
                 said = self._asked(clause)

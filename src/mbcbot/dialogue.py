@@ -50,7 +50,9 @@ class Dialogue:
         safety = self._safety(text, flat, found, session)
         session = session._replace(context=tuple(sorted(remembered(self.knowledge.safety, found).union(session.context))))
         if safety is not None:
-            return safety, session._replace(alert=safety.rule.partition(":")[2] if safety.kind == "emergency" else "")
+            if safety.kind == "advice":  # "is that her liver?" declined: "what's it called?" still asks of the liver
+                return safety, self._told_of(flat, session._replace(alert=""))
+            return safety, session._replace(alert=safety.rule.partition(":")[2])
         alert, session = session.alert, session._replace(alert="")
         reply, after = self._read(text, flat, session, shown_whole)
         read_on = reply.kind in ("fallback", "clarify") or reply.rule == "match"  # not small talk or a command
@@ -245,7 +247,7 @@ class Dialogue:
         return self.voice.simple(intent, intent, f"intent:{intent}", suggestions), session
 
     def _told_of(self, said: str, session: Session) -> Session:
-        """The session after a greeting telling of one subject ("hi, my sister has brain mets"): later questions are about it."""
+        """The session after a message telling of one subject ("hi, my sister has brain mets"): later questions are about it."""
         named = self.matcher.named(self.matcher.query(said))
         return session._replace(pack=named[0].pack, subject=named[0].number) if len(named) == 1 else session
 

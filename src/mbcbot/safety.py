@@ -165,8 +165,16 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     # "if mum ever has a fit, what do I do?": another time just before the flag sets it at that time
     framed = any(clause[0] <= hit.start < flag.start <= hit.end + FRAMING_REACH for hit in told)
     overs = [hit for hit in hits if hit.concept == "over"]
-    # not "nothing going on now", nor the "tonight" of "done for tonight"
-    nows = [hit for hit in hits if hit.concept == "now" and not _overlaps(hit, overs) and not _within(hit, told)]
+    # not "nothing going on now", nor the "tonight" of "done for tonight", nor a "now" another time goes on
+    # from ("what should i do if she ever has one")
+    nows = [
+        hit
+        for hit in hits
+        if hit.concept == "now"
+        and not _overlaps(hit, overs)
+        and not _within(hit, told)
+        and not any(hit.end < other.start <= hit.end + 1 for other in told)
+    ]
     if any(_tells(now, flag, told, framed) for now in nows):
         return True
     in_clause = [hit for hit in hits if clause[0] <= hit.start and hit.end < clause[1]]

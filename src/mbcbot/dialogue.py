@@ -94,7 +94,11 @@ class Dialogue:
             names_uncovered = (lambda said: bool(self.matcher.query(said).not_covered)) if uncovered else None
             # last, the message without its story about the uncovered subject ("i don't use computers. what does
             # metastatic mean?"), which names what it asks of (`without_stories`)
-            kept = without_stories(text, self.rules, self.matcher.query, self._names_something) if uncovered else ""
+            kept = (
+                without_stories(text, self.rules, self.matcher.query, self._names_something, self._names_a_subject)
+                if uncovered
+                else ""
+            )
             if kept and not any(plain(clause) in kept for clause in question_clauses(text, self.rules)):
                 kept = ""  # what is left is story alone: the question was about the uncovered subject
             for clause in [*question_clauses(text, self.rules, names_uncovered), kept]:
@@ -250,6 +254,10 @@ class Dialogue:
         """The session after a message telling of one subject ("hi, my sister has brain mets"): later questions are about it."""
         named = self.matcher.named(self.matcher.query(said))
         return session._replace(pack=named[0].pack, subject=named[0].number) if len(named) == 1 else session
+
+    def _names_a_subject(self, query: Query) -> bool:
+        """Whether a clause names the subject of a slide ("her lungs")."""
+        return bool(self.matcher.named(query))
 
     def _names_something(self, query: Query, said: str) -> bool:
         """Whether a clause names a slide's subject, or a word few slides hold unless it asks of what came before."""

@@ -48,13 +48,20 @@ def question_clauses(text: str, rules: Conversation, uncovered: Callable[[str], 
     return [plain(part) for part in found if plain(part)]
 
 
-def without_stories(text: str, rules: Conversation, read: Callable[[str], Read], names: Callable[[Read, str], bool]) -> str:
+def without_stories(
+    text: str,
+    rules: Conversation,
+    read: Callable[[str], Read],
+    names: Callable[[Read, str], bool],
+    subject: Callable[[Read], bool],
+) -> str:
     """The message without the sentences and asides in brackets that tell of an uncovered subject and ask nothing
     ("i don't use computers much.", "(yes, men get it too)"), in plain form, when what is left asks of something
     it `names` (a question alone, as `read`) or a story kept knows ("... cancer is metastatic. i don't use
-    computers. what does that word mean?"); else "". Words quoted
+    computers. what does that word mean?"); else "". Of a sentence that tells of an uncovered subject, a clause
+    naming a slide's `subject` is kept ("she has mets in her lungs, she was always the sporty one"). Words quoted
     in a sentence left out are kept ("a letter from the clinic says 'metastatic disease'. what does that mean?")."""
-    sentences = clauses(text, asides=True)
+    sentences = _told_apart(clauses(text, asides=True), rules, read, subject)
     parts = [(plain(part), asks(part, rules)) for part in sentences]
     readings = {said: read(said) for said, _ in parts}
     kept = [(said, asking) for said, asking in parts if asking or not readings[said].not_covered]
@@ -67,6 +74,22 @@ def without_stories(text: str, rules: Conversation, read: Callable[[str], Read],
     if not any(names(readings[said], said) if asking else readings[said].known for said, asking in kept):
         return ""
     return plain(" ".join(said for said, _ in kept))
+
+
+def _told_apart(
+    sentences: list[str], rules: Conversation, read: Callable[[str], Read], subject: Callable[[Read], bool]
+) -> list[str]:
+    """The sentences, each that tells of an uncovered subject and asks nothing cut at its commas, with only its
+    clauses that name a slide's subject, quote words or name the uncovered subject."""
+    apart: list[str] = []
+    for sentence in sentences:
+        finer = clauses(sentence, commas=True)
+        if len(finer) < 2 or asks(sentence, rules) or not read(plain(sentence)).not_covered:
+            apart.append(sentence)
+            continue
+        readings = [(part, read(plain(part))) for part in finer]
+        apart += [part for part, reading in readings if reading.not_covered or subject(reading) or _QUOTED.search(part)]
+    return apart
 
 
 def asks(clause: str, rules: Conversation) -> bool:

@@ -39,6 +39,7 @@ TOP_KEYS = {
     "pointing",
     "telling",
     "closing",
+    "dictated",
     "intents",
     "commands",
     "number_words",
@@ -66,6 +67,7 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
         check.problem(limits.line_of("max_message_chars"), "'max_message_chars' must be a whole number of at least 20")
         max_chars = 1000
     (intents, filler), commands = _intents(check, data), _commands(check, data)
+    marks = _marks(check, data)
     conversation = Conversation(
         emergency_number=str(number),
         crisis_lines=FrozenMap(_strings(check, data, "crisis_lines")),
@@ -79,6 +81,10 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
         pointing=_pattern(check, data.get("pointing", "^$"), data.line_of("pointing")),
         telling=_pattern(check, data.get("telling", "^$"), data.line_of("telling")),
         closing=_pattern(check, data.get("closing", "^$"), data.line_of("closing")),
+        dictated=Pattern(r"\s*\b(?i:" + "|".join(re.escape(word) for word in sorted(marks, key=len, reverse=True)) + r")\b")
+        if marks
+        else Pattern(NEVER),
+        marks=FrozenMap(marks),
         intents=FrozenMap(intents),
         filler=filler,
         commands=FrozenMap(commands),
@@ -180,6 +186,22 @@ def _strings(check: FileCheck, data: LineDict, key: str) -> dict[str, str]:
         if check.text_value(value, table.line_of(name), f"'{key}' entry {name!r}") is not None:
             found[str(name)] = normalised(value)
     return found
+
+
+def _marks(check: FileCheck, data: LineDict) -> dict[str, str]:
+    """The words voice typing writes for punctuation ("full stop"), each with its mark (".")."""
+    table = check.mapping(data.get("dictated", LineDict()), data.line_of("dictated"), "'dictated'")
+    marks = {}
+    for spoken, mark in table.items():
+        line = table.line_of(spoken)
+        word = " ".join(str(spoken).lower().split())
+        if not re.fullmatch(r"[a-z]+( [a-z]+)*", word):
+            check.problem(line, f"'dictated' entry {spoken!r} must be words of letters, like 'full stop'")
+        elif not isinstance(mark, str) or mark not in (",", ".", "?", "!", ";", ":"):
+            check.problem(line, f"'dictated' entry {spoken!r} must stand for one mark: , . ? ! ; or :")
+        else:
+            marks[word] = mark
+    return marks
 
 
 def _lines(check: FileCheck, data: LineDict) -> dict[str, str]:

@@ -41,7 +41,7 @@ class Dialogue:
             emergency = self.emergency(message, session.context)
             too_long = self.voice.simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars)
             return emergency or too_long, session
-        text = normalised(message)
+        text = normalised(self._typed(message))
         flat = plain(text)
         if not flat:
             rule = "input:empty" if not text else "input:not-understood"
@@ -58,6 +58,11 @@ class Dialogue:
         read_on = reply.kind in ("fallback", "clarify") or reply.rule == "match"  # not small talk or a command
         if alert and read_on and not asks_anything(text, self.rules) and not (attended(found) and reply.kind == "answer"):
             again = self._again(alert)  # "she'll lie down and see if it passes", "it's stopped": not moving on
+            if again is not None:
+                return again, after._replace(alert=alert)
+        crisis = any(rule.crisis for rule in self.knowledge.safety.emergency if alert and rule.id == alert)
+        if crisis and reply.kind == "goodbye":  # "thank you for everything, goodbye" after words of a crisis
+            again = self._again(alert)
             if again is not None:
                 return again, after._replace(alert=alert)
         return reply, after
@@ -150,7 +155,7 @@ class Dialogue:
 
     def explained(self, message: str, session: Session) -> dict[str, object]:
         """Why a message gets its reply: the words read, their weights, the slides scored."""
-        flat = plain(normalised(message[: self.rules.max_message_chars]))
+        flat = plain(normalised(self._typed(message[: self.rules.max_message_chars])))
         rest = self._asked(flat)
         query = self.matcher.query(rest)
         ranked = self.matcher.ranked(query, self.navigator.current(session))
@@ -176,7 +181,7 @@ class Dialogue:
     def emergency(self, message: str, context: tuple[str, ...] = ()) -> Reply | None:
         """The emergency reply when the message reports an emergency or a crisis (of any length), else None;
         `context`: the safety concepts the conversation remembers."""
-        text = normalised(message[:MAX_SAFETY_CHARS])
+        text = normalised(self._typed(message[:MAX_SAFETY_CHARS]))
         rule = self._emergency_rule(text, plain(text), hits(self.knowledge.safety, text), context)
         return self.voice.emergency(rule.id, rule.crisis) if rule is not None else None
 
@@ -266,6 +271,11 @@ class Dialogue:
         if self.rules.referring.match(said):  # "is that common?": only a slide's name ("is that in the liver?")
             return not self.rules.comparing.search(said) and not self.matcher.titled.isdisjoint(query.known)
         return _telling(query, query.known) or not self.matcher.subjects.isdisjoint(query.known)
+
+    def _typed(self, message: str) -> str:
+        """The message with the punctuation voice typing wrote out as words ("comma", "full stop") as marks."""
+        marks = self.rules.marks
+        return self.rules.dictated.sub(lambda spoken: marks[" ".join(spoken.group().lower().split())], message)
 
     def _led_in(self, said: str) -> str:
         """A message or clause without the courtesy and navigation words it opens with ("ok, can you show me")."""

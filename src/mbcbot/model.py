@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple, NoReturn, TypeVar
 
 K = TypeVar("K")
@@ -50,7 +50,7 @@ class Pattern(NamedTuple):
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         return _compiled(self.pattern).finditer(text)
 
-    def sub(self, replacement: str, text: str) -> str:
+    def sub(self, replacement: str | Callable[[re.Match[str]], str], text: str) -> str:
         return _compiled(self.pattern).sub(replacement, text)
 
 
@@ -178,6 +178,8 @@ class Conversation(NamedTuple):
     pointing: Pattern  # a word that points back at what was said ("it", "that"): a clause without one stands alone
     telling: Pattern  # a clause telling of someone ("my wife has secondaries"): after a greeting, no question
     closing: Pattern  # the thanks or goodbye that may end a message after news ("they are here now, thank you")
+    dictated: Pattern  # punctuation voice typing writes out as words ("in the brain comma what are the signs")
+    marks: Mapping[str, str]  # each such word, lower case, and the mark it stands for
     intents: Phrasebook
     filler: frozenset[str]  # stems read beside small-talk phrases ("so", "much", "x")
     commands: Mapping[str, Pattern]

@@ -168,6 +168,10 @@ FLOORS = {
     "blind-2026-12-06bu2.yaml": 0.92,
     "blind-2026-12-06bv1.yaml": 0.93,
     "blind-2026-12-06bv2.yaml": 0.89,
+    "blind-2026-12-06bw1.yaml": 0.96,
+    "blind-2026-12-06bw2.yaml": 0.96,
+    "blind-2026-12-06by1.yaml": 0.96,
+    "blind-2026-12-06by2.yaml": 0.96,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -353,6 +357,10 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06bu2.yaml": 4,
     "blind-2026-12-06bv1.yaml": 6,
     "blind-2026-12-06bv2.yaml": 13,
+    "blind-2026-12-06bw1.yaml": 1,
+    "blind-2026-12-06bw2.yaml": 2,
+    "blind-2026-12-06by1.yaml": 1,
+    "blind-2026-12-06by2.yaml": 2,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

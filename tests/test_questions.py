@@ -172,6 +172,8 @@ FLOORS = {
     "blind-2026-12-06bw2.yaml": 0.96,
     "blind-2026-12-06by1.yaml": 0.96,
     "blind-2026-12-06by2.yaml": 0.96,
+    "blind-2026-12-06bz1.yaml": 0.93,
+    "blind-2026-12-06bz2.yaml": 0.95,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -361,6 +363,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06bw2.yaml": 2,
     "blind-2026-12-06by1.yaml": 1,
     "blind-2026-12-06by2.yaml": 2,
+    "blind-2026-12-06bz1.yaml": 10,
+    "blind-2026-12-06bz2.yaml": 3,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -249,7 +249,9 @@ CASES: dict[str, Break] = {
     "unquoted-emergency-number": in_conversation("emergency_number:", "emergency_number: 911", "must be quoted text"),
     "tiny-message-limit": in_conversation("  max_message_chars:", "  max_message_chars: 5", "at least 20"),
     "dictated-word-not-letters": in_conversation("  full stop:", '  full-stop!: "."', "must be words of letters"),
-    "dictated-mark-not-punctuation": in_conversation("  question mark:", '  question mark: "question"', "must stand for one mark"),
+    "dictated-mark-not-punctuation": in_conversation(
+        "  question mark:", '  question mark: "question"', "must stand for one mark"
+    ),
     "missing-framing-line": missing_framing_line,
     "unknown-placeholder": in_conversation(
         "  first_slide:", "  first_slide: This is slide {nmber}.", "unknown placeholder {nmber}"

@@ -176,6 +176,8 @@ FLOORS = {
     "blind-2026-12-06bz2.yaml": 0.95,
     "blind-2026-12-06ca1.yaml": 0.95,
     "blind-2026-12-06ca2.yaml": 0.94,
+    "blind-2026-12-06cb1.yaml": 0.95,
+    "blind-2026-12-06cb2.yaml": 0.96,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -370,6 +372,8 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06bz2.yaml": 3,
     "blind-2026-12-06ca1.yaml": 4,
     "blind-2026-12-06ca2.yaml": 1,
+    "blind-2026-12-06cb1.yaml": 1,
+    "blind-2026-12-06cb2.yaml": 2,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

@@ -20,8 +20,14 @@ from mbcbot.text import clauses, plain, stem, words
 
 def intent_of(rules: Conversation, said: str, found: list[Hit] | None = None) -> str | None:
     """The intent of a message read whole as small talk (plain text; `found`: its small-talk phrases, when
-    already read), or None."""
-    return _winner(whole_reading(rules.intents, rules.filler, said, found))
+    already read), or None. Small talk that closes with a goodbye is one, though thanks read over it ("thanks
+    for listening, bye", "thanks for being honest. good night")."""
+    found = hits(rules.intents, said) if found is None else found
+    names = whole_reading(rules.intents, rules.filler, said, found)
+    last = len(words(said)) - 1
+    if names and any(hit.concept == "goodbye" and hit.end == last for hit in found):
+        names = [*names, "goodbye"]
+    return _winner(names)
 
 
 def _winner(names: list[str] | None) -> str | None:

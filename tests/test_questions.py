@@ -182,6 +182,10 @@ FLOORS = {
     "blind-2026-12-06cc2.yaml": 0.94,
     "blind-2026-12-06ce1.yaml": 0.94,
     "blind-2026-12-06ce2.yaml": 0.9,
+    "blind-2026-12-06bx1.yaml": 0.94,
+    "blind-2026-12-06bx2.yaml": 0.97,
+    "blind-2026-12-06cd1.yaml": 0.97,
+    "blind-2026-12-06cd2.yaml": 0.95,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }
@@ -389,6 +393,10 @@ ANSWERED_WHEN_IT_SHOULD_NOT = {
     "blind-2026-12-06cc2.yaml": 5,
     "blind-2026-12-06ce1.yaml": 7,
     "blind-2026-12-06ce2.yaml": 12,
+    "blind-2026-12-06bx1.yaml": 5,
+    "blind-2026-12-06bx2.yaml": 6,
+    "blind-2026-12-06cd1.yaml": 1,
+    "blind-2026-12-06cd2.yaml": 4,
     "blind-2026-12-04t1.yaml": 2,
     "blind-2026-12-04t2.yaml": 1,
 }

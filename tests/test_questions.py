@@ -185,7 +185,7 @@ FLOORS = {
     "blind-2026-12-06bx1.yaml": 0.94,
     "blind-2026-12-06bx2.yaml": 0.97,
     "blind-2026-12-06cd1.yaml": 0.97,
-    "blind-2026-12-06cd2.yaml": 0.95,
+    "blind-2026-12-06cd2.yaml": 0.94,
     "blind-2026-12-04t1.yaml": 0.9,
     "blind-2026-12-04t2.yaml": 0.9,
 }

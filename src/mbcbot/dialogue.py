@@ -275,6 +275,9 @@ class Dialogue:
     def _typed(self, message: str) -> str:
         """The message with the punctuation voice typing wrote out as words ("comma", "full stop") as marks."""
         marks = self.rules.marks
+        lowered = message.lower()
+        if not any(spoken in lowered for spoken in marks):  # most messages: one scan for each word, no pattern
+            return message
         return self.rules.dictated.sub(lambda spoken: marks[" ".join(spoken.group().lower().split())], message)
 
     def _led_in(self, said: str) -> str:

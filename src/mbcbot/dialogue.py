@@ -47,12 +47,13 @@ class Dialogue:
             rule = "input:empty" if not text else "input:not-understood"
             return self.voice.simple("fallback", "empty" if not text else "not_understood", rule), session
         found = hits(self.knowledge.safety, text)
-        safety = self._safety(text, flat, found, session)
+        declined = self._safety(text, flat, found, session)
         session = session._replace(context=tuple(sorted(remembered(self.knowledge.safety, found).union(session.context))))
-        if safety is not None:
-            if safety.kind == "advice":  # "is that her liver?" declined: "what's it called?" still asks of the liver
-                return safety, self._told_of(flat, session._replace(alert=""))
-            return safety, session._replace(alert=safety.rule.partition(":")[2])
+        if declined is not None:
+            safety, related = declined
+            if related is not None:  # "is that her liver?" declined: "what's it called?" still asks of the liver
+                return safety, session._replace(alert="", pack=related.pack, subject=related.number)
+            return safety, session._replace(alert=safety.rule.partition(":")[2] if safety.kind == "emergency" else "")
         alert, session = session.alert, session._replace(alert="")
         reply, after = self._read(text, flat, session, shown_whole)
         read_on = reply.kind in ("fallback", "clarify") or reply.rule == "match"  # not small talk or a command
@@ -209,17 +210,19 @@ class Dialogue:
         fixed = self.matcher.corrected(word)
         return fixed if is_slip(word, fixed) else word
 
-    def _safety(self, text: str, flat: str, found: list[Hit], session: Session) -> Reply | None:
+    def _safety(self, text: str, flat: str, found: list[Hit], session: Session) -> tuple[Reply, Slide | None] | None:
+        """The emergency or advice reply a message gets before anything else, if any, with the slide an advice
+        reply points to (None for an emergency)."""
         rule = self._emergency_rule(text, flat, found, session.context)
         if rule is not None and session.alert and attended(found) and self._told_on(text, flat):
             rule = (
                 None if rule.id == session.alert else self._emergency_rule(text, flat, unattended(found, text), session.context)
             )
         if rule is not None:  # not the one in hand, nor what help is seeing to, told beside a question or thanks
-            return self.voice.emergency(rule.id, rule.crisis)
+            return self.voice.emergency(rule.id, rule.crisis), None
         again = self._again(session.alert) if any(hit.concept == "still_urgent" for hit in found) else None
         if again is not None:  # "just wait till morning?", after an emergency
-            return again
+            return again, None
         rule = advice_rule(self.knowledge.safety, text, found)
         return self._advice(rule.id, flat) if rule is not None else None
 
@@ -232,8 +235,12 @@ class Dialogue:
         rule = next((rule for rule in self.knowledge.safety.emergency if alert and rule.id == alert), None)
         return self.voice.emergency(rule.id, rule.crisis) if rule is not None else None
 
-    def _advice(self, rule_id: str, flat: str) -> Reply:
-        related = [c.slide for c in _chosen(self.matcher.ranked(self.matcher.query(flat)))[:1]]
+    def _advice(self, rule_id: str, flat: str) -> tuple[Reply, Slide | None]:
+        """The advice reply, pointing to the slide on the subject the message names, if one (later questions are
+        then about it), else to the slide it reads closest to."""
+        query = self.matcher.query(flat)
+        named = self.matcher.named(query)
+        related = [c.slide for c in _chosen(self.matcher.ranked(query))[:1]]
         lines = [self.voice.line("advice")]
         if related:
             lines.append(self.voice.line("advice_related", titles=titles(related)))
@@ -244,7 +251,7 @@ class Dialogue:
             rule=f"advice:{rule_id}",
             notice=self.voice.line("notice"),
             suggestions=tuple(s.title for s in related),
-        )
+        ), (named[0] if len(named) == 1 else None)
 
     def _intent(self, intent: str | None, session: Session) -> tuple[Reply, Session] | None:
         """The reply to a small-talk intent, if any."""
@@ -256,7 +263,7 @@ class Dialogue:
         return self.voice.simple(intent, intent, f"intent:{intent}", suggestions), session
 
     def _told_of(self, said: str, session: Session) -> Session:
-        """The session after a message telling of one subject ("hi, my sister has brain mets"): later questions are about it."""
+        """The session after a greeting telling of one subject ("hi, my sister has brain mets"): later questions are about it."""
         named = self.matcher.named(self.matcher.query(said))
         return session._replace(pack=named[0].pack, subject=named[0].number) if len(named) == 1 else session
 

@@ -32,8 +32,10 @@ def _columns() -> int:
         return int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
         pass
+    if sys.__stdout__ is None:
+        return 80
     try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80 if sys.__stdout__ else 80
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
     except (ValueError, OSError):  # not a terminal, or closed
         return 80
 

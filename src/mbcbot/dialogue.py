@@ -61,11 +61,9 @@ class Dialogue:
             again = self._again(alert)  # "she'll lie down and see if it passes", "it's stopped": not moving on
             if again is not None:
                 return again, after._replace(alert=alert)
-        crisis = any(rule.crisis for rule in self.knowledge.safety.emergency if alert and rule.id == alert)
-        if crisis and reply.kind == "goodbye":  # "thank you for everything, goodbye" after words of a crisis
-            again = self._again(alert)
-            if again is not None:
-                return again, after._replace(alert=alert)
+        answered = self._alert_rule(alert) if reply.kind == "goodbye" else None
+        if answered is not None and answered.crisis:  # "thank you for everything, goodbye" after words of a crisis
+            return self.voice.emergency(answered.id, answered.crisis), after._replace(alert=alert)
         return reply, after
 
     def _read(self, text: str, flat: str, session: Session, shown_whole: bool) -> tuple[Reply, Session]:
@@ -230,9 +228,13 @@ class Dialogue:
         """Whether a message goes on past its news: it asks something, or closes with thanks or a goodbye."""
         return asks_anything(text, self.rules) or self.rules.closing.search(flat) is not None
 
+    def _alert_rule(self, alert: str) -> Rule | None:
+        """The emergency rule the last reply answered (`alert`, its id), if any."""
+        return next((rule for rule in self.knowledge.safety.emergency if rule.id == alert), None) if alert else None
+
     def _again(self, alert: str) -> Reply | None:
         """The emergency reply once more, for a follow-up to the emergency rule `alert` (if it is one)."""
-        rule = next((rule for rule in self.knowledge.safety.emergency if alert and rule.id == alert), None)
+        rule = self._alert_rule(alert)
         return self.voice.emergency(rule.id, rule.crisis) if rule is not None else None
 
     def _advice(self, rule_id: str, flat: str) -> tuple[Reply, Slide | None]:

@@ -619,6 +619,24 @@ def test_the_question_names_one_of_the_subjects_told(bot: Bot, message: str, sli
     assert (reply.kind, reply.slides) == ("answer", slides)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "hi im 41, just been told its in my bones and liver. what does metastatic even mean",
+        "My mother has cancer in bones and lungs. What is the meaning of stage 4?",
+        "she has cancer from breast now in the bone and the liver. she want to know what is meaning metastatic",
+    ],
+)
+def test_a_question_of_what_a_word_means_is_answered_alone_after_a_story(bot: Bot, message: str) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides) == ("answer", (1,))
+
+
+def test_a_question_of_what_it_means_points_back_at_the_story(bot: Bot) -> None:
+    reply, _ = bot.reply("her cancer is in her liver now. what does that mean for her skin")
+    assert reply.kind == "answer" and reply.slides[:1] == (5,)
+
+
 def test_a_question_naming_no_subject_keeps_every_subject_told(bot: Bot) -> None:
     reply, _ = bot.reply("my partner has it in her lungs and liver. what are the symptoms")
     assert reply.kind == "answer" and set(reply.slides) >= {5, 6}

@@ -128,19 +128,23 @@ class Dialogue:
         return command or self._intent(intent_of(self.rules, said, talk), session)
 
     def _one_asked(self, text: str, rest: str, query: Query, reply: Reply, session: Session) -> tuple[Reply, Session] | None:
-        """The answer to the question alone, when the whole message is answered from the slides of subjects it
-        names and the question names one subject: one of them ("it's in her lungs and liver. what symptoms for the
-        lungs?") or another ("it has spread to her bone. what is the treatment for it?")."""
-        told = {slide.number for slide in self.matcher.named(query)}
-        if not set(reply.slides) <= told:
-            return None
+        """The answer to the question alone, when it asks what a word means and points back at nothing ("it's in
+        her bones and liver. what does metastatic mean?"), or when the whole message is answered from the slides of
+        subjects it names and the question names one subject: one of them ("it's in her lungs and liver. what
+        symptoms for the lungs?") or another ("it has spread to her bone. what is the treatment for it?")."""
         clause = next(iter(question_clauses(text, self.rules)), "")  # the question asked last
         said = self._asked(clause)
         if not said or said == rest or not asks(clause, self.rules):
             return None
         asked = self.matcher.query(said)
+        if asked.not_covered or not asked.known:
+            return None
+        if self.rules.defining.search(said) and not self.rules.pointing.search(said):
+            answered, after = self._answer(asked, session)
+            return (answered, after) if answered.kind == "answer" else None
+        told = {slide.number for slide in self.matcher.named(query)}
         named = self.matcher.named(asked)
-        if len(named) != 1 or asked.not_covered:
+        if not set(reply.slides) <= told or len(named) != 1:
             return None
         answered, after = self._answer(asked, session)
         return (answered, after) if answered.kind == "answer" and answered.slides[:1] == (named[0].number,) else None

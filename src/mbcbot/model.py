@@ -175,6 +175,7 @@ class Conversation(NamedTuple):
     joining: Pattern  # a word joining two questions in one sentence ("where does it go and how ...")
     referring: Pattern  # a clause asking about what came before ("is that common?", "is it a big operation?")
     comparing: Pattern  # a clause comparing it with something ("is that the same as ..."): about what came before
+    defining: Pattern  # a question of what a word means ("what does metastatic mean?"): after a story, asked alone
     pointing: Pattern  # a word that points back at what was said ("it", "that"): a clause without one stands alone
     telling: Pattern  # a clause telling of someone ("my wife has secondaries"): after a greeting, no question
     closing: Pattern  # the thanks or goodbye that may end a message after news ("they are here now, thank you")

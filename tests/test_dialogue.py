@@ -632,6 +632,15 @@ def test_a_question_of_what_a_word_means_is_answered_alone_after_a_story(bot: Bo
     assert (reply.kind, reply.slides) == ("answer", (1,))
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["will they still do chemo when its gone to other organs", "what treatments are there once its stage 4 spread"],
+)
+def test_the_slideshows_premise_beside_a_question_does_not_stop_its_answer(bot: Bot, message: str) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides) == ("answer", (8,))
+
+
 def test_a_question_of_what_it_means_points_back_at_the_story(bot: Bot) -> None:
     reply, _ = bot.reply("her cancer is in her liver now. what does that mean for her skin")
     assert reply.kind == "answer" and reply.slides[:1] == (5,)

@@ -105,7 +105,8 @@ class Dialogue:
             )
             if kept and not any(plain(clause) in kept for clause in question_clauses(text, self.rules)):
                 kept = ""  # what is left is story alone: the question was about the uncovered subject
-            for clause in [*question_clauses(text, self.rules, names_uncovered), kept]:
+            unpremised = plain(self.rules.premise.sub(" ", rest))  # "will they do chemo [when it's gone elsewhere]"
+            for clause in [unpremised, *question_clauses(text, self.rules, names_uncovered), kept]:
                 said = self._asked(clause)
                 if said == rest or not said:
                     continue

@@ -176,6 +176,7 @@ class Conversation(NamedTuple):
     referring: Pattern  # a clause asking about what came before ("is that common?", "is it a big operation?")
     comparing: Pattern  # a clause comparing it with something ("is that the same as ..."): about what came before
     defining: Pattern  # a question of what a word means ("what does metastatic mean?"): after a story, asked alone
+    premise: Pattern  # the slideshow's premise beside a question ("once it's spread"): read again without it
     pointing: Pattern  # a word that points back at what was said ("it", "that"): a clause without one stands alone
     telling: Pattern  # a clause telling of someone ("my wife has secondaries"): after a greeting, no question
     closing: Pattern  # the thanks or goodbye that may end a message after news ("they are here now, thank you")

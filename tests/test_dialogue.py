@@ -103,6 +103,20 @@ def test_sources_name_publisher_reviewer_and_date(bot: Bot) -> None:
     assert all(source in reply.text for source in bot.knowledge.pack(PACK).sources)
 
 
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("sorry to bother u at this time of night", "greeting"),
+        ("im back", "greeting"),
+        ("thanks for listening, bye", "goodbye"),
+        ("does the info come from real doctors", "sources"),
+        ("is it just about breast cancer that has spread or other stuff too", "help"),
+    ],
+)
+def test_small_talk_in_everyday_words(bot: Bot, message: str, kind: str) -> None:
+    assert bot.reply(message)[0].kind == kind
+
+
 def test_greeting_lead_in_does_not_hide_the_question(bot: Bot) -> None:
     reply, session = bot.reply("hi, what happens if it spreads to the liver")
     assert (reply.kind, reply.slides[:1], session.slide) == ("answer", (5,), 5)

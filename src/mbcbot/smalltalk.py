@@ -24,10 +24,16 @@ def intent_of(rules: Conversation, said: str, found: list[Hit] | None = None) ->
     for listening, bye", "thanks for being honest. good night")."""
     found = hits(rules.intents, said) if found is None else found
     names = whole_reading(rules.intents, rules.filler, said, found)
-    goodbyes = [hit.end for hit in found if hit.concept == "goodbye"] if names else []
+    goodbyes = [hit.end for hit in found if hit.concept == "goodbye" and not _inside(hit, found)] if names else []
     if goodbyes and max(goodbyes) == len(words(said)) - 1:
         names = [*(names or ()), "goodbye"]
     return _winner(names)
+
+
+def _inside(hit: Hit, found: list[Hit]) -> bool:
+    """Whether a phrase is part of a longer greeting ("night" in "sorry to bother you at this time of night"); a
+    goodbye after thanks still closes them ("thanks for listening, bye")."""
+    return any(other.concept == "greeting" and other.start < hit.start and hit.end <= other.end for other in found)
 
 
 def _winner(names: list[str] | None) -> str | None:

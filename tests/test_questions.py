@@ -222,7 +222,7 @@ FLOORS = {
 # spine", new incontinence with bone mets; "she has pain in her chest sometimes, is that normal with it", chest pain
 # with lung mets; "struggling to breathe today but its been getting worse slowly over a few weeks").
 FALSE_ALARMS_ACCEPTED = {
-    "blind-2026-12-06cg1.yaml": 2,
+    "blind-2026-12-06cg1.yaml": 1,
     "blind-2026-12-06cg2.yaml": 2,
     "blind-2026-12-06cf2.yaml": 1,
     "blind-2026-12-06ce2.yaml": 1,

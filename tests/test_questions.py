@@ -217,8 +217,7 @@ FLOORS = {
 # "she sleeps nearly all day and hardly drinks"; "she also had chest pains, could that be the lungs too or her heart";
 # breath she "cyaan ketch" when she walks, with lung spread; "why do people with secondary breast cancer get so
 # breathless they can't finish a sentence", where "they" is read as told of; "she is having chest pain while coughing
-# since two weeks, doctor has seen", chest pain told of now; "she's been coughing blood a little lately, the docs know
-# about it", blood coughed up with lung mets; "the carers said she had an accident and wet the bed, is that from the
+# since two weeks, doctor has seen", chest pain told of now; "the carers said she had an accident and wet the bed, is that from the
 # spine", new incontinence with bone mets; "she has pain in her chest sometimes, is that normal with it", chest pain
 # with lung mets; "struggling to breathe today but its been getting worse slowly over a few weeks").
 FALSE_ALARMS_ACCEPTED = {

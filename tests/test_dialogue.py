@@ -655,6 +655,12 @@ def test_the_slideshows_premise_beside_a_question_does_not_stop_its_answer(bot: 
     assert (reply.kind, reply.slides) == ("answer", (8,))
 
 
+def test_what_the_answer_is_wanted_for_does_not_stop_the_answer(bot: Bot) -> None:
+    message = "The scan showed spots on the liver. What symptoms does liver spread cause so we are not caught off guard?"
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides) == ("answer", (5,))
+
+
 def test_a_question_of_what_it_means_points_back_at_the_story(bot: Bot) -> None:
     reply, _ = bot.reply("her cancer is in her liver now. what does that mean for her skin")
     assert reply.kind == "answer" and reply.slides[:1] == (5,)

@@ -661,6 +661,18 @@ def test_what_the_answer_is_wanted_for_does_not_stop_the_answer(bot: Bot) -> Non
     assert (reply.kind, reply.slides) == ("answer", (5,))
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how is radiation done, does it hurt",
+        "how do they drain it, does it hurt",
+        "does sugar feed cancer, should mum cut it out",
+    ],
+)
+def test_a_short_question_asked_back_of_an_uncovered_subject_is_not_answered(bot: Bot, message: str) -> None:
+    assert bot.reply(message)[0].kind == "fallback"
+
+
 def test_a_question_of_what_it_means_points_back_at_the_story(bot: Bot) -> None:
     reply, _ = bot.reply("her cancer is in her liver now. what does that mean for her skin")
     assert reply.kind == "answer" and reply.slides[:1] == (5,)

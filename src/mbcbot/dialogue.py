@@ -21,6 +21,7 @@ from mbcbot.text import clauses, normalised, plain, rewritten, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
 MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
+SHORT_QUESTION_WORDS = 5  # a clause this short that points back ("does it hurt?") asks of what came just before
 
 
 class Dialogue:
@@ -113,6 +114,8 @@ class Dialogue:
                 asked = self.matcher.query(said)
                 if uncovered and (asked.not_covered or not (clause == kept or self._names_something(asked, said))):
                     continue  # "has kidney disease, is that from the cancer?": about the uncovered subject
+                if uncovered and clause != kept and self._asks_back(said, asked):
+                    continue  # "how is radiation done, does it hurt?": asked of the uncovered part
                 answered, answered_after = self._answer(asked, session, uncovered)
                 if answered.kind == "answer":
                     return answered, answered_after
@@ -273,6 +276,11 @@ class Dialogue:
         """The session after a greeting telling of one subject ("hi, my sister has brain mets"): later questions are about it."""
         named = self.matcher.named(self.matcher.query(said))
         return session._replace(pack=named[0].pack, subject=named[0].number) if len(named) == 1 else session
+
+    def _asks_back(self, said: str, query: Query) -> bool:
+        """Whether a short clause points back at what came before and names no slide's subject ("does it hurt?")."""
+        short = len(said.split()) <= SHORT_QUESTION_WORDS
+        return short and bool(self.rules.pointing.search(said)) and self.matcher.titled.isdisjoint(query.known)
 
     def _names_a_subject(self, query: Query) -> bool:
         """Whether a clause names the subject of a slide ("her lungs")."""

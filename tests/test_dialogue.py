@@ -109,6 +109,7 @@ def test_sources_name_publisher_reviewer_and_date(bot: Bot) -> None:
         ("sorry to bother u at this time of night", "greeting"),
         ("im back", "greeting"),
         ("thanks for listening, bye", "goodbye"),
+        ("Very kind of you. Good day.", "goodbye"),
         ("does the info come from real doctors", "sources"),
         ("is it just about breast cancer that has spread or other stuff too", "help"),
     ],

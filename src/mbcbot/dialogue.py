@@ -136,6 +136,10 @@ class Dialogue:
         her bones and liver. what does metastatic mean?"), or when the whole message is answered from the slides of
         subjects it names and the question names one subject: one of them ("it's in her lungs and liver. what
         symptoms for the lungs?") or another ("it has spread to her bone. what is the treatment for it?")."""
+        told = {slide.number for slide in self.matcher.named(query)}
+        defining = bool(self.rules.defining.search(rest))
+        if not defining and not set(reply.slides) <= told:
+            return None  # most messages: read no further
         clause = next(iter(question_clauses(text, self.rules)), "")  # the question asked last
         said = self._asked(clause)
         if not said or said == rest or not asks(clause, self.rules):
@@ -143,10 +147,9 @@ class Dialogue:
         asked = self.matcher.query(said)
         if asked.not_covered or not asked.known:
             return None
-        if self.rules.defining.search(said) and not self.rules.pointing.search(said):
+        if defining and self.rules.defining.search(said) and not self.rules.pointing.search(said):
             answered, after = self._answer(asked, session)
             return (answered, after) if answered.kind == "answer" else None
-        told = {slide.number for slide in self.matcher.named(query)}
         named = self.matcher.named(asked)
         if not set(reply.slides) <= told or len(named) != 1:
             return None

@@ -506,6 +506,9 @@ def test_a_story_sentence_about_an_uncovered_subject_does_not_stop_the_question_
         "she had a bad reaction to paclitaxel last year but they sorted it. is that common?",
         "he got lymphoedema in his arm after surgery. does it go away?",
         "my uncle has prostate cancer in his bones. is that the same as breast cancer in the bones?",
+        "how is radiation done, does it hurt",
+        "how do they drain it, does it hurt",
+        "does sugar feed cancer, should mum cut it out",
     ],
 )
 def test_a_question_pointing_back_at_a_story_about_an_uncovered_subject_is_not_answered(bot: Bot, message: str) -> None:
@@ -660,18 +663,6 @@ def test_what_the_answer_is_wanted_for_does_not_stop_the_answer(bot: Bot) -> Non
     message = "The scan showed spots on the liver. What symptoms does liver spread cause so we are not caught off guard?"
     reply, _ = bot.reply(message)
     assert (reply.kind, reply.slides) == ("answer", (5,))
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "how is radiation done, does it hurt",
-        "how do they drain it, does it hurt",
-        "does sugar feed cancer, should mum cut it out",
-    ],
-)
-def test_a_short_question_asked_back_of_an_uncovered_subject_is_not_answered(bot: Bot, message: str) -> None:
-    assert bot.reply(message)[0].kind == "fallback"
 
 
 def test_a_question_of_what_it_means_points_back_at_the_story(bot: Bot) -> None:

@@ -24,9 +24,9 @@ def intent_of(rules: Conversation, said: str, found: list[Hit] | None = None) ->
     for listening, bye", "thanks for being honest. good night")."""
     found = hits(rules.intents, said) if found is None else found
     names = whole_reading(rules.intents, rules.filler, said, found)
-    goodbyes = [hit.end for hit in found if hit.concept == "goodbye" and not _inside(hit, found)] if names else []
-    if goodbyes and max(goodbyes) == len(words(said)) - 1:
-        names = [*(names or ()), "goodbye"]
+    last = len(words(said)) - 1
+    if names and any(hit.concept == "goodbye" and hit.end == last and not _inside(hit, found) for hit in found):
+        names = [*names, "goodbye"]
     return _winner(names)
 
 

@@ -100,13 +100,15 @@ class Dialogue:
             # last, the message without its story about the uncovered subject ("i don't use computers. what does
             # metastatic mean?"), which names what it asks of (`without_stories`)
             kept = (
-                without_stories(text, self.rules, self.matcher.query, self._names_something, self._names_a_subject)
+                without_stories(text, self.rules, self.matcher.query, self._names_something, self.matcher.named)
                 if uncovered
                 else ""
             )
             if kept and not any(plain(clause) in kept for clause in question_clauses(text, self.rules)):
                 kept = ""  # what is left is story alone: the question was about the uncovered subject
             unpremised = plain(self.rules.premise.sub(" ", rest))  # "will they do chemo [when it's gone elsewhere]"
+            subjects = self.matcher.of_subjects(query)  # "it's in her spine. what symptoms?": asked of the spine's slide
+            within = session._replace(pack=subjects[0].pack, subject=subjects[0].number) if len(subjects) == 1 else session
             for clause in [unpremised, *question_clauses(text, self.rules, names_uncovered), kept]:
                 said = self._asked(clause)
                 if said == rest or not said:
@@ -116,7 +118,8 @@ class Dialogue:
                     continue  # "has kidney disease, is that from the cancer?": about the uncovered subject
                 if uncovered and clause != kept and self._asks_back(said, asked):
                     continue  # "how is radiation done, does it hurt?": asked of the uncovered part
-                answered, answered_after = self._answer(asked, session, uncovered)
+                pointed = session if self.rules.pointing.search(said) and uncovered else within  # not "went blind. can it?"
+                answered, answered_after = self._answer(asked, pointed, uncovered, in_pack=pointed is not session)
                 if answered.kind == "answer":
                     return answered, answered_after
             told = self._told_one(query, text, rest)
@@ -285,10 +288,6 @@ class Dialogue:
         short = len(said.split()) <= SHORT_QUESTION_WORDS
         return short and bool(self.rules.pointing.search(said)) and self.matcher.titled.isdisjoint(query.known)
 
-    def _names_a_subject(self, query: Query) -> bool:
-        """Whether a clause names the subject of a slide ("her lungs")."""
-        return bool(self.matcher.named(query))
-
     def _names_something(self, query: Query, said: str) -> bool:
         """Whether a clause names a slide's subject, or a word few slides hold unless it asks of what came before."""
         if query.known and not self.rules.pointing.search(said):  # "what does metastatic mean?" stands alone
@@ -314,11 +313,15 @@ class Dialogue:
         rest = self._led_in(said)
         return self.rules.trail_offs.sub("", rest).strip() or rest
 
-    def _answer(self, query: Query, session: Session, uncovered: tuple[str, ...] = ()) -> tuple[Reply, Session]:
-        """The answer to `query`, naming any `uncovered` subjects the rest of the message asked about."""
+    def _answer(
+        self, query: Query, session: Session, uncovered: tuple[str, ...] = (), in_pack: bool = False
+    ) -> tuple[Reply, Session]:
+        """The answer to `query`, naming any `uncovered` subjects the rest asked about; `in_pack`: from the pack in hand."""
         # a follow-up naming no subject is about the subject asked last, else the slide in hand
         current = self.navigator.slide_at(session.pack, session.subject) or self.navigator.current(session)
-        ranked = self.matcher.ranked(query, current)
+        pack = current.pack if in_pack and current is not None else None  # the subject its own story names
+        query = self.matcher.read_by_pack(query, pack) if pack else query
+        ranked = self.matcher.ranked(query, current, pack)
         chosen = self.matcher.each_subject(ranked, query) or _chosen(ranked)
         if current is not None and not uncovered and self._stays(current, query, ranked, chosen):
             return self._quoted([current], query), session._replace(slide=current.number)

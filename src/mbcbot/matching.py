@@ -178,10 +178,10 @@ class Matcher:
         """The known word meant by `word` (itself when known or when nothing is close)."""
         return self.reader.reading(word)[0]
 
-    def ranked(self, query: Query, context: Slide | None = None) -> list[Candidate]:
-        """Slides that hold any asked word, best first."""
+    def ranked(self, query: Query, context: Slide | None = None, pack: str | None = None) -> list[Candidate]:
+        """Slides that hold any asked word, best first (of one `pack`, if named)."""
         known, weights = query.known, query.weights
-        orders = sorted(self._candidates(known))
+        orders = sorted(order for order in self._candidates(known) if pack is None or self._slides[order].slide.pack == pack)
         names_subject = any(term in self.subjects for term in known)
         total = query.total or 1.0
         ranked = []
@@ -268,6 +268,22 @@ class Matcher:
         ("Most Common Places It Spreads") names no subject."""
         asked = {term for term in query.known if term in self.titled}
         return [index.slide for index in self._slides if asked & index.title and index.title <= self.titled]
+
+    def read_by_pack(self, query: Query, pack: str) -> Query:
+        """The query as one pack reads it: words only other packs' slides hold are not asked of it."""
+        held = frozenset().union(*(index.terms for index in self._slides if index.slide.pack == pack))
+        known = tuple(term for term in query.known if term in held)
+        if len(known) == len(query.known):
+            return query  # one pack, or nothing asked that only another holds
+        kept = set(known).union(query.unknown)
+        weights = {term: weight for term, weight in query.weights.items() if term in kept}
+        bigrams = frozenset(both for both in query.bigrams if both[0] in held and both[1] in held)
+        return query._replace(weights=weights, known=known, bigrams=bigrams)
+
+    def of_subjects(self, query: Query) -> list[Slide]:
+        """The slides titled by a name whose subject the query names ("spread to her spine": Bones)."""
+        asked = set(query.known)
+        return [index.slide for index in self._slides if asked & index.subject and index.title <= self.titled]
 
     def scoped(self, ranked: list[Candidate], query: Query) -> list[Candidate]:
         """The best slide, when it holds its own subject as asked and every other word asked names another slide's

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from typing import Protocol, TypeVar
 
 from mbcbot.model import Conversation
@@ -53,7 +53,7 @@ def without_stories(
     rules: Conversation,
     read: Callable[[str], Read],
     names: Callable[[Read, str], bool],
-    subject: Callable[[Read], bool],
+    subject: Callable[[Read], Sized],  # the slides a clause names by their subject; none is falsy
 ) -> str:
     """The message without the sentences and asides in brackets that tell of an uncovered subject and ask nothing
     ("i don't use computers much.", "(yes, men get it too)"), in plain form, when what is left asks of something
@@ -77,7 +77,7 @@ def without_stories(
 
 
 def _told_apart(
-    sentences: list[str], rules: Conversation, read: Callable[[str], Read], subject: Callable[[Read], bool]
+    sentences: list[str], rules: Conversation, read: Callable[[str], Read], subject: Callable[[Read], Sized]
 ) -> list[str]:
     """The sentences, each that tells of an uncovered subject and asks nothing cut at its commas, with only its
     clauses that name a slide's subject, quote words or name the uncovered subject."""

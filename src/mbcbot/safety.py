@@ -57,7 +57,10 @@ def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
             for clause in (_clause_of(text, hit.start) for hit in told)
             if not any(start <= clause[0] < end for start, end, _ in mine)  # asked for oneself in its sentence
         }
-        found = [hit for hit in found if _overlaps(hit, told) or not any(start <= hit.start < end for start, end, _ in past)]
+        # a phrase that runs on out of such a clause is asked now ("scared of the radiation and wants to say no. should she?")
+        found = [
+            hit for hit in found if _overlaps(hit, told) or not any(start <= hit.start <= hit.end < end for start, end, _ in past)
+        ]
     held = {hit.concept for hit in found}
     advised = (rule for rule in safety.advice if not held.isdisjoint(rule.flags))
     return next((rule for rule in advised if any(_together(rule, combo, found, held) for combo in rule.when)), None)
@@ -141,7 +144,7 @@ def _fires(rule: Rule, live: list[Hit], held: set[str], text: str) -> bool:
 
 def _not_negated(found: list[Hit]) -> list[Hit]:
     """The hits but the red flags with a "no", "not" or "without" just before them and no other concept between."""
-    by_end = sorted(found, key=lambda hit: (hit.end, hit.start))
+    by_end = sorted(found, key=lambda hit: (hit.end, -hit.start))  # of phrases ending together, the longest counts as nearest
     ends = [hit.end for hit in by_end]
     live = []
     for hit in found:
@@ -188,6 +191,8 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
         sentence = _clause_of(text, flag.start, commas=False)
         if any(hit.start == sentence[0] for hit in told):
             return False  # another time opens its sentence ("Years ago, long before any of this, ...")
+        if any(hit.concept == "ongoing" and flag.end < hit.start < sentence[1] for hit in told):
+            return False  # a time running up to now told after it ("can't catch her breath, from weeks now")
         if passed:
             return False  # it has passed since ("couldn't breathe for a minute, but it passed. she's fine now")
     asked = [hit for hit in in_clause if hit.concept == "asks_of" and not flag.start <= hit.start <= flag.end]

@@ -698,3 +698,15 @@ def test_a_place_asked_where_the_cancer_goes_means_any_part_of_the_body(
 def test_weak_and_weakness_are_one_word_to_matching(bot: Bot) -> None:
     reply, _ = bot.reply("can brain mets make one side weak")
     assert (reply.kind, reply.slides[:1]) == ("answer", (7,))
+
+
+@pytest.mark.parametrize(
+    ("message", "slide"),
+    [
+        ("My wife has stage IV with spread to her spine. What symptoms should we be watching for?", 4),
+        ("my gran had a fit last month and the scan showed its in her brain. what other signs should we be looking out for", 7),
+    ],
+)
+def test_a_question_naming_no_subject_is_asked_of_the_one_its_story_names(bot: Bot, message: str, slide: int) -> None:
+    reply, _ = bot.reply(message)
+    assert (reply.kind, reply.slides[:1]) == ("answer", (slide,))

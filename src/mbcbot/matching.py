@@ -181,7 +181,9 @@ class Matcher:
     def ranked(self, query: Query, context: Slide | None = None, pack: str | None = None) -> list[Candidate]:
         """Slides that hold any asked word, best first (of one `pack`, if named)."""
         known, weights = query.known, query.weights
-        orders = sorted(order for order in self._candidates(known) if pack is None or self._slides[order].slide.pack == pack)
+        orders = sorted(self._candidates(known))
+        if pack is not None:
+            orders = [order for order in orders if self._slides[order].slide.pack == pack]
         names_subject = any(term in self.subjects for term in known)
         total = query.total or 1.0
         ranked = []
@@ -271,7 +273,7 @@ class Matcher:
 
     def read_by_pack(self, query: Query, pack: str) -> Query:
         """The query as one pack reads it: words only other packs' slides hold are not asked of it."""
-        held = frozenset().union(*(index.terms for index in self._slides if index.slide.pack == pack))
+        held = self._pack_weights[pack]  # every stem the pack's slides hold
         known = tuple(term for term in query.known if term in held)
         if len(known) == len(query.known):
             return query  # one pack, or nothing asked that only another holds

@@ -262,7 +262,18 @@ ANSWERS = [
     (b'{"message": "\\ud800 liver"}', JSON_TYPE, 422, "body: text with a lone surrogate"),
     (b'{"message": "liver", "state": "\\udfff.x"}', JSON_TYPE, 422, "body: text with a lone surrogate"),
     (b'{"message": 5, "state": "' + b"x" * 600 + b'"}', JSON_TYPE, 422, "body.message: a text is required"),
-    (b'{"message": "liver", "state": 5}', JSON_TYPE, 422, "body.state: text of at most 512 characters"),
+    (
+        b'{"message": "liver", "state": 5}',
+        JSON_TYPE,
+        422,
+        "body.state: the state of the last reply (text), or null to start a conversation",
+    ),
+    (
+        b'{"message": "liver", "state": "' + b"x" * 600 + b'"}',
+        JSON_TYPE,
+        422,
+        "body.state: longer than 512 characters (a state is far shorter)",
+    ),
     (b'{"message": "liver"} trailing', JSON_TYPE, 422, "body: not JSON"),
     (b"", JSON_TYPE, 422, "body: not JSON"),
     (b"NaN", JSON_TYPE, 422, "body.message: a text is required"),
@@ -302,13 +313,28 @@ def test_a_client_that_goes_away_gets_nothing_sent(bot: Bot) -> None:
     assert sent == []
 
 
-def test_requests_no_route_takes_get_the_framework_answer(client: TestClient) -> None:
+def test_requests_no_route_takes_get_the_one_error_format(client: TestClient) -> None:
     missing = client.get("/nope")
-    assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
-    assert missing.headers["content-type"] == "application/json"
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"error": {"code": "not_found", "message": "There is nothing at this address."}},
+    )
+    assert missing.headers["content-type"] == "application/json; charset=utf-8"
     assert missing.headers["x-content-type-options"] == "nosniff"
     wrong = client.put("/api/v1/chat", json={"message": "liver"})
-    assert (wrong.status_code, wrong.json(), wrong.headers["allow"]) == (405, {"detail": "Method Not Allowed"}, "POST")
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "POST")
+    assert wrong.json() == {"error": {"code": "method_not_allowed", "message": "This address does not take that method."}}
+
+
+def test_head_answers_where_get_does(client: TestClient) -> None:
+    response = client.head("/healthz")
+    assert (response.status_code, response.content) == (200, b"")
+
+
+def test_a_trailing_slash_is_not_redirected_to_the_host_the_client_named(client: TestClient) -> None:
+    response = client.get("/healthz/", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 404
+    assert "location" not in response.headers
 
 
 def test_a_deeply_nested_body_is_a_422_not_a_500(client: TestClient) -> None:
@@ -342,7 +368,7 @@ def test_settings_come_from_the_environment() -> None:
         "MBCBOT_RATE_LIMIT": "0",
         "MBCBOT_CORS_ORIGINS": "https://a.example/, https://b.example",
         "MBCBOT_FRAME_ANCESTORS": "https://a.example",
-        "MBCBOT_TRUST_PROXY": "true",
+        "MBCBOT_TRUST_PROXY": "2",
         "MBCBOT_LOG_MESSAGES": "0",
     }
     assert settings_from_environment(SECRET, environ) == WebSettings(
@@ -350,13 +376,17 @@ def test_settings_come_from_the_environment() -> None:
         rate_per_minute=0,
         cors_origins=("https://a.example", "https://b.example"),
         frame_ancestors="https://a.example",
-        trust_proxy=True,
+        proxy_hops=2,
     )
 
 
 @pytest.mark.parametrize(
     ("name", "value", "rule"),
-    [("MBCBOT_RATE_LIMIT", "sixty", "int"), ("MBCBOT_MAX_BODY_BYTES", "16k", "int"), ("MBCBOT_TRUST_PROXY", "maybe", "bool")],
+    [
+        ("MBCBOT_RATE_LIMIT", "sixty", "int"),
+        ("MBCBOT_MAX_BODY_BYTES", "16k", "int"),
+        ("MBCBOT_TRUST_PROXY", "maybe", "bool or number of proxies (0-9)"),
+    ],
 )
 def test_a_bad_setting_names_the_variable_the_value_and_the_rule(name: str, value: str, rule: str) -> None:
     with pytest.raises(ValueError) as refused:

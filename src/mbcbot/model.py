@@ -207,6 +207,16 @@ class Knowledge(NamedTuple):
         """The pack with this id."""
         return next(pack for pack in self.packs if pack.id == pack_id)
 
+    def fits(self, session: Session) -> bool:
+        """Whether a conversation's state names only what this knowledge holds: a pack renamed or a slide removed
+        since the state was issued does not fit."""
+        if session.pack and all(pack.id != session.pack for pack in self.packs):
+            return False
+        sizes = [len(pack.slides) for pack in self.packs if not session.pack or pack.id == session.pack]
+        known_alert = not session.alert or any(rule.id == session.alert for rule in self.safety.emergency)
+        in_range = session.slide <= max(sizes, default=0) and session.subject <= max(sizes, default=0)
+        return in_range and known_alert and set(session.context) <= self.safety.remembered
+
 
 class Source(NamedTuple):
     """Where a quote comes from and who reviewed it."""

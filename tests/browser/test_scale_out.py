@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import secrets
 import signal
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +66,7 @@ http {{
         location / {{
             proxy_pass http://mbcbot;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_next_upstream error timeout http_502 http_503;
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
             proxy_next_upstream_tries 2;
             proxy_next_upstream_timeout 10s;
             proxy_connect_timeout 2s;
@@ -195,6 +200,38 @@ def test_killing_a_server_mid_conversation_loses_no_context(cluster: Cluster, bo
     for turn, message, wanted in zip(after, CONVERSATION[2:], expected[2:], strict=True):
         assert turn.server is survivor, (message, turn.server.address)
         assert same(turn.reply, wanted), (message, turn.reply)
+
+
+def test_killing_a_server_under_load_loses_no_request(cluster: Cluster) -> None:
+    """Clients chat without pause while one server is killed: nginx passes each turn it had sent to the dead one
+    on to the other (a chat turn carries its whole state, so sending it again is safe), and every request gets its
+    reply."""
+    statuses: list[int] = []
+    stop_at = time.monotonic() + 4.0
+
+    def chat_until_stopped(client: int) -> None:
+        state: str | None = None
+        while time.monotonic() < stop_at:
+            request = urllib.request.Request(
+                cluster.url + "/api/v1/chat",
+                data=json.dumps({"message": CONVERSATION[len(statuses) % len(CONVERSATION)], "state": state}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=15) as response:
+                    state = json.load(response)["state"]
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as failure:
+                statuses.append(failure.code)
+
+    with ThreadPoolExecutor(8) as clients:
+        running = [clients.submit(chat_until_stopped, client) for client in range(8)]
+        time.sleep(1.5)
+        cluster.servers[0].kill()
+        for client in running:
+            client.result()
+    assert len(statuses) > 50
+    assert set(statuses) == {200}, sorted(set(statuses))
 
 
 def test_the_widget_through_nginx_keeps_its_context_across_both_servers(cluster: Cluster, browser: Browser, bot: Bot) -> None:

@@ -22,7 +22,7 @@ from mbcbot import __version__
 from mbcbot.bot import Bot
 from mbcbot.web.chatroute import PATH, Chat
 from mbcbot.web.guard import Guard
-from mbcbot.web.jsonbodies import JSON, json_bytes, json_value
+from mbcbot.web.jsonbodies import JSON, error, json_bytes, json_value
 from mbcbot.web.settings import WebSettings
 from mbcbot.web.state import StateCodec
 
@@ -37,7 +37,7 @@ CACHED = {"Cache-Control": "public, max-age=300"}
 
 def create_app(bot: Bot, settings: WebSettings) -> Starlette:
     """The web application over a loaded bot."""
-    chat = Chat(bot, StateCodec(settings.secret, settings.state_max_age), settings.log_messages)
+    chat = Chat(bot, StateCodec(settings.secret, settings.state_max_age, bot.knowledge.fits), settings.log_messages)
     routes = [
         Route(PATH, chat.endpoint, methods=["POST"]),
         Route("/api/v1/topics", _always(json_bytes(_topics(bot)), JSON.media_type)),
@@ -57,7 +57,9 @@ def create_app(bot: Bot, settings: WebSettings) -> Starlette:
             expose_headers=["Retry-After", "X-Request-ID"],
         )
         middleware.insert(0, cors)  # outermost: a preflight is answered before the guard
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _refused})
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _refused})
+    app.router.redirect_slashes = False  # a redirect would build its Location from the client's Host header
+    return app
 
 
 def _always(content: bytes, media_type: str, headers: dict[str, str] | None = None) -> Endpoint:
@@ -87,8 +89,15 @@ def _openapi(bot: Bot) -> bytes:
     return json_bytes(document)
 
 
+REFUSALS = {
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not take that method."),
+}
+
+
 async def _refused(request: Request, refusal: Exception) -> Response:
-    """A request no route takes (404, 405), in the words of the framework: {"detail": ...}."""
+    """A request no route takes (404, 405), in the API's one error format: {"error": {"code", "message"}}."""
     if not isinstance(refusal, HTTPException):  # registered for HTTPException alone
         raise refusal
-    return JSON({"detail": refusal.detail}, refusal.status_code, refusal.headers, media_type="application/json")
+    code, message = REFUSALS.get(refusal.status_code, ("http_error", "The request cannot be answered."))
+    return error(refusal.status_code, code, message, dict(refusal.headers or {}))

@@ -41,8 +41,10 @@ class Chat:
         message, state = read
         if len(message) > self.limit:
             return self.emergency_answer(message, state, scope) or error(422, "message_too_long", self.too_long)
+        if state is not None and not isinstance(state, str):
+            return _invalid("body.state: the state of the last reply (text), or null to start a conversation")
         if state is not None and not _is_state(state):
-            return _invalid(f"body.state: text of at most {STATE_LIMIT} characters")
+            return _invalid(f"body.state: longer than {STATE_LIMIT} characters (a state is far shorter)")
         return self.answer(message, state if isinstance(state, str) else None, scope)
 
     def emergency_response(self, body: bytes, content_type: str, scope: Scope) -> Response | None:

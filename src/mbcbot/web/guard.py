@@ -68,10 +68,7 @@ class Guard:
         self.settings = settings
         self.chat = chat
         self.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
-        self.csp = (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            f"base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors {settings.frame_ancestors}"
-        )
+        self.security = security_headers(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,8 +94,8 @@ class Guard:
             if log.isEnabledFor(logging.INFO):  # the line is made only when it is kept
                 log.info(
                     "request %s %s %s %s %.1fms %s",
-                    request_id, scope["method"], scope["path"], exchange.status, 1000 * (time.perf_counter() - started),
-                    " ".join(f"{k}={v}" for k, v in outcome.items()),
+                    request_id, printable(scope["method"]), printable(scope["path"]), exchange.status,
+                    1000 * (time.perf_counter() - started), printable(" ".join(f"{k}={v}" for k, v in outcome.items())),
                 )  # fmt: skip
 
     async def _answer(self, exchange: Exchange, headers: Headers) -> None:
@@ -117,7 +114,8 @@ class Guard:
 
     async def _over_limit(self, exchange: Exchange, headers: Headers, retry: str) -> Response:
         """429, except that a chat message reporting an emergency is read first and answered (safety before limits)."""
-        refusal = error(429, "rate_limited", f"Too many requests; please wait {retry} seconds.", {"Retry-After": retry})
+        wait = f"{retry} second" if retry == "1" else f"{retry} seconds"
+        refusal = error(429, "rate_limited", f"Too many requests; please wait {wait}.", {"Retry-After": retry})
         if exchange.scope["path"] != PATH:
             return refusal
         try:
@@ -128,12 +126,7 @@ class Guard:
 
     def _headers(self, path: str, request_id: str) -> list[tuple[bytes, bytes]]:
         """The headers the guard adds to every response."""
-        headers = [
-            (b"x-request-id", request_id.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
-            (b"content-security-policy", self.csp.encode()),
-        ]
+        headers = [(b"x-request-id", request_id.encode()), *self.security]
         if path in ("/widget.js", "/widget.css"):
             headers.append((b"cross-origin-resource-policy", b"cross-origin"))
         if path.startswith("/api/"):
@@ -141,15 +134,41 @@ class Guard:
         return headers
 
     def _client(self, scope: Scope, headers: Headers) -> str:
-        """The client's address: the first of X-Forwarded-For when the proxy is trusted."""
-        forwarded = headers.get("x-forwarded-for", "").strip() if self.settings.trust_proxy else ""
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+        """The client's address: with N proxies of one's own in front, the address the last of them saw, which is
+        the Nth entry of X-Forwarded-For from the right (entries to the left of it are the client's to write);
+        else, and when fewer proxies added entries, the address of the connection."""
+        hops = self.settings.proxy_hops
+        if hops:
+            forwarded = [entry.strip() for value in headers.getlist("x-forwarded-for") for entry in value.split(",")]
+            forwarded = [entry for entry in forwarded if entry]
+            if len(forwarded) >= hops:
+                return forwarded[-hops]
         client = scope.get("client")
         return str(client[0]) if client else "unknown"
 
     def _too_large(self) -> Response:
         return error(413, "body_too_large", f"The request body is larger than {self.settings.max_body_bytes} bytes.")
+
+
+def security_headers(settings: WebSettings) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries, the guard's refusals and the connection guard's alike."""
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        f"base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors {settings.frame_ancestors}"
+    )
+    return [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"content-security-policy", csp.encode()),
+    ]
+
+
+def printable(text: str) -> str:
+    """`text` as a log line may quote it: control characters (a newline, an escape) and other unprintable ones
+    written as escapes, so no request can forge a log line or send a terminal escape to whoever reads the log."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
 
 
 def _request_id(headers: Headers) -> str:

@@ -4,14 +4,40 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import sys
 from typing import Any
 
 from mbcbot.bot import EMERGENCY_ENV, KNOWLEDGE_ENV, Bot
-from mbcbot.web.settings import settings_from_environment
+from mbcbot.web.connections import GuardedConnection, Limits
+from mbcbot.web.guard import security_headers
+from mbcbot.web.settings import WebSettings, settings_from_environment
 from mbcbot.web.state import new_secret
 
 SECRET_ENV = "MBCBOT_SECRET"
+SPARE_FILES = 64  # file descriptors a worker keeps for its own files and logs, beyond its connections
+
+
+class GuardedHttp(GuardedConnection):
+    """The HTTP protocol of every worker, behind the connection guard, with the limits its settings give."""
+
+    def __init__(self, **settings: Any) -> None:
+        if not hasattr(GuardedHttp, "limits"):  # a worker's first connection
+            from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+            web = settings_from_environment(os.environ.get(SECRET_ENV, ""))
+            GuardedHttp.setup(HttpToolsProtocol, connection_limits(web), security_headers(web))
+        super().__init__(**settings)
+
+
+def connection_limits(settings: WebSettings) -> Limits:
+    """The connection limits of the settings, the connections capped below the file descriptors a worker may open
+    (so a flood of connections is refused one by one, never by running out of descriptors)."""
+    files, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    connections = settings.max_connections
+    if files != resource.RLIM_INFINITY:
+        connections = max(1, min(connections, files - SPARE_FILES))
+    return Limits(settings.max_header_bytes, Limits().header_lines, float(settings.request_timeout), connections)
 
 
 def app_from_environment() -> Any:
@@ -49,7 +75,8 @@ def serve(host: str, port: int, workers: int, knowledge: str | None, emergency_n
         host=host,
         port=port,
         workers=workers,
-        http="httptools",
+        http="mbcbot.web.server:GuardedHttp",
+        proxy_headers=False,  # the guard reads X-Forwarded-For itself, as MBCBOT_TRUST_PROXY says
         access_log=False,
         log_level=log_level,
         server_header=False,

@@ -4,7 +4,8 @@ The token holds the session's pack id, slide number, turn count, the slide of
 the subject asked last, the emergency rule answered last, whether that slide
 was shown whole, the names of the safety concepts the conversation remembers
 ("anticancer"), and when it was issued; never the person's words. Any worker holding the same secret can read
-it. A tampered, expired or foreign token reads as no token.
+it. A tampered, expired or foreign token, or one naming what the knowledge no
+longer holds (a pack renamed), reads as no token.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hmac
 import json
 import re
 import secrets
+from collections.abc import Callable
 
 from mbcbot.model import Session
 
@@ -32,9 +34,10 @@ def new_secret() -> str:
 class StateCodec:
     """Signs sessions into tokens and reads them back."""
 
-    def __init__(self, secret: str, max_age_seconds: int) -> None:
+    def __init__(self, secret: str, max_age_seconds: int, fits: Callable[[Session], bool] = lambda session: True) -> None:
         self._keyed = hmac.new(hashlib.sha256(secret.encode("utf-8")).digest(), digestmod=hashlib.sha256)
         self.max_age = max_age_seconds
+        self.fits = fits  # whether a session names only what the knowledge served holds
 
     def token(self, session: Session, now: float) -> str:
         """The signed token for `session`, issued at `now`."""
@@ -67,7 +70,8 @@ class StateCodec:
         if not (fresh and valid):
             return None
         remembered = tuple(sorted(set(context)))
-        return Session(pack=pack, slide=slide, turns=turns, subject=subject, alert=alert, whole=whole, context=remembered)
+        session = Session(pack=pack, slide=slide, turns=turns, subject=subject, alert=alert, whole=whole, context=remembered)
+        return session if self.fits(session) else None  # a token issued for other knowledge is a reset
 
     def _signature(self, payload: str) -> str:
         signing = self._keyed.copy()  # keyed once: each token only adds its payload

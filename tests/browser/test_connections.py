@@ -28,13 +28,25 @@ class Running(NamedTuple):
     log: Path
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    port, log = free_port(), tmp_path_factory.mktemp("connections") / "serve.log"
+@contextlib.contextmanager
+def running(directory: Path, **settings: str) -> Iterator[Running]:
+    port, log = free_port(), directory / "serve.log"
     limits = {"request_timeout": str(TIMEOUT), "max_connections": str(CONNECTIONS)}
-    with serve(port, log, secrets.token_urlsafe(16), 1, rate_limit="60", rate_burst="2", **limits) as process:
+    with serve(port, log, secrets.token_urlsafe(16), 1, **limits, **settings) as process:
         wait_until_healthy(health_url(port), process, log)
         yield Running(port, log)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    with running(tmp_path_factory.mktemp("connections")) as started:
+        yield started
+
+
+@pytest.fixture
+def limited(tmp_path: Path) -> Iterator[Running]:
+    with running(tmp_path, rate_limit="60", rate_burst="2") as started:
+        yield started
 
 
 def exchange(port: int, data: bytes, wait: float = 5.0) -> tuple[bytes, float]:
@@ -107,10 +119,10 @@ def test_connections_over_the_cap_are_refused_one_line_each_and_service_resumes(
     assert "Traceback" not in log
 
 
-def test_a_made_up_forwarded_for_is_ignored_when_no_proxy_is_trusted(server: Running) -> None:
+def test_a_made_up_forwarded_for_is_ignored_when_no_proxy_is_trusted(limited: Running) -> None:
     def status(forwarded: str) -> int:
         request = urllib.request.Request(
-            f"http://{HOST}:{server.port}/api/v1/chat",
+            f"http://{HOST}:{limited.port}/api/v1/chat",
             data=b'{"message": "liver"}',
             headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded},
         )
@@ -128,3 +140,18 @@ def test_a_path_written_to_the_log_cannot_forge_a_line(server: Running) -> None:
     log = wait_for_text(server.log, "FORGED")
     assert "/x\\nFORGED\\x1b[2J 404" in log
     assert "\nFORGED" not in log and "\x1b" not in log
+
+
+def test_a_body_over_the_cap_is_a_413_not_taken_for_headers(server: Running) -> None:
+    body = b'{"message": "' + b"a" * 40_000 + b'"}'
+    head = f"POST /api/v1/chat HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    for _ in range(5):
+        response, _ = exchange(server.port, head.encode() + body)
+        assert response.startswith(b"HTTP/1.1 413 "), response[:100]
+        assert b"431" not in response
+
+
+def test_requests_one_after_another_on_one_connection_are_each_answered(server: Running) -> None:
+    request = b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+    response, _ = exchange(server.port, request * 3 + b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert response.count(b"HTTP/1.1 200 OK") == 4

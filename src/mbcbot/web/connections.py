@@ -73,8 +73,10 @@ class GuardedConnection(asyncio.Protocol):
     def __init__(self, **settings: Any) -> None:
         self.inner = self.inner_class(**settings)
         self.transport: asyncio.Transport | None = None
-        self.pending = b""  # the request begun, until its headers end
-        self.waiting = True  # for the headers of a request
+        self.pending = b""  # the headers of the request begun, until they end
+        self.waiting = True  # for the headers of a request (else for the rest of its body)
+        self.body_left: int | None = 0  # bytes of the body still to come; None for a chunked body
+        self.following = True  # off after a chunked request is answered: its end cannot be told without parsing it
         self.timer: asyncio.TimerHandle | None = None
         self.counted = False
 
@@ -88,11 +90,10 @@ class GuardedConnection(asyncio.Protocol):
         self.tally.open += 1
         self.counted = True
         self.inner.connection_made(Answering(transport, self))
-        self._arm()
+        self._start()  # the first request's time runs from the connection
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
+        self._stop()
         if self.counted:
             self.tally.open -= 1
             self.counted = False
@@ -101,17 +102,42 @@ class GuardedConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if not self.counted:
             return  # refused: nothing more is read
-        if self.waiting:
+        if self.following and not self._within_limits(data):
+            return
+        self.inner.data_received(data)
+
+    def _within_limits(self, data: bytes) -> bool:
+        """Follows the requests that `data` goes on with; False (the connection refused) when one breaks a limit."""
+        while data:
+            if not self.waiting:  # the body of a request
+                if self.body_left is None:
+                    return True  # chunked: followed until it is answered
+                taken = min(len(data), self.body_left)
+                self.body_left -= taken
+                data = data[taken:]
+                if self.body_left == 0:
+                    self.waiting = True
+                    self._stop()
+                continue
+            if not self.pending:
+                self._start()  # a request begins: its time runs from its first byte
             self.pending += data
             end = self.pending.find(HEADERS_END)
             head = self.pending if end < 0 else self.pending[:end]
             if len(head) > self.limits.header_bytes or head.count(b"\r\n") > self.limits.header_lines:
                 log.warning("refused a request: headers over %d bytes or %d lines", *self.limits[:2])
                 self._refuse(431)
-                return
-            if end >= 0:
-                self.waiting, self.pending = False, b""
-        self.inner.data_received(data)
+                return False
+            if end < 0:
+                return True
+            data = self.pending[end + len(HEADERS_END) :]
+            self.pending, self.waiting, self.body_left = b"", False, body_length(head)
+            if self.body_left == 0:
+                self.waiting = True
+                self._stop()
+            else:
+                self._start()  # the body has its own time from the end of the headers
+        return True
 
     def eof_received(self) -> bool | None:
         return bool(self.inner.eof_received()) if self.counted else None
@@ -125,28 +151,43 @@ class GuardedConnection(asyncio.Protocol):
             self.inner.resume_writing()
 
     def answered(self) -> None:
-        """A response is on its way: the next request has its own time from now."""
-        self.waiting, self.pending = True, b""
-        self._arm()
+        """A response is on its way. A chunked request's end is not followed past its answer: the guard leaves the
+        connection to the server's own keep-alive time."""
+        if not self.waiting and self.body_left is None:
+            self.following = False
+            self._stop()
 
-    def _arm(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
+    def _start(self) -> None:
+        self._stop()
         self.timer = asyncio.get_running_loop().call_later(self.limits.request_seconds, self._timed_out)
 
+    def _stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
     def _timed_out(self) -> None:
-        if self.transport is None or self.transport.is_closing():
-            return
-        if self.pending or not self.waiting:  # a request begun and not answered in time
+        if self.transport is not None and not self.transport.is_closing():
             log.warning("refused a request: not sent in %.0f s", self.limits.request_seconds)
             self._refuse(408)
-        else:  # idle between requests
-            self.transport.close()
 
     def _refuse(self, status: int) -> None:
         assert self.transport is not None
         self.transport.write(refusal(status, self.headers))
         self.transport.close()
+
+
+def body_length(head: bytes) -> int | None:
+    """The length of the body a request's headers announce: 0 for none, None for a chunked body."""
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"transfer-encoding" and b"chunked" in value.lower():
+            return None
+        if name == b"content-length" and value.strip().isdigit():
+            length = int(value.strip())
+    return length
 
 
 class Answering:

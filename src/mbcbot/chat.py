@@ -15,6 +15,7 @@ from prompt_toolkit.output.color_depth import ColorDepth
 from mbcbot.bot import Bot
 from mbcbot.console import Observer, as_text, wrapped
 from mbcbot.model import Session
+from mbcbot.text import printable
 
 MAX_WIDTH = 100  # long lines are hard to read, however wide the terminal
 COMMAND_WORDS = ("help", "topics", "more", "next", "back", "sources", "start over", "quit")
@@ -40,7 +41,7 @@ def run_chat(bot: Bot, color: bool, history_file: Path | None, explain: bool = F
         complete_while_typing=False,
         color_depth=ColorDepth.DEPTH_8_BIT if color else ColorDepth.DEPTH_1_BIT,
     )
-    print(wrapped(bot.welcome(), min(shutil.get_terminal_size().columns, MAX_WIDTH) - 1), end="\n\n")
+    print(wrapped(printable(bot.welcome()), min(shutil.get_terminal_size().columns, MAX_WIDTH) - 1), end="\n\n")
     session = Session()
     while True:
         try:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from mbcbot import __version__
 from mbcbot.errors import KnowledgeError, MbcbotError
+from mbcbot.text import printable
 
 OK, PROBLEMS, UNUSABLE, INTERNAL, INTERRUPTED = 0, 1, 2, 70, 130
 
@@ -46,6 +47,10 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Help)
         super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """The usage and the error, what was typed shown `printable` ("unrecognized arguments" quotes it raw)."""
+        super().error(printable(message))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -186,10 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except KnowledgeError as error:
-        print(f"mbcbot: the knowledge cannot be served:\n{error}", file=sys.stderr)
+        print(printable(f"mbcbot: the knowledge cannot be served:\n{error}"), file=sys.stderr)
         return UNUSABLE
     except MbcbotError as error:
-        print(f"mbcbot: {error}", file=sys.stderr)
+        print(printable(f"mbcbot: {error}"), file=sys.stderr)
         return UNUSABLE
     except KeyboardInterrupt:
         return INTERRUPTED
@@ -197,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return OK
     except OSError as error:
-        print(f"mbcbot: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(printable(f"mbcbot: {error.strerror or error}: {error.filename or ''}".rstrip(": ")), file=sys.stderr)
         return UNUSABLE
     except Exception as error:  # a bug: one clear line, never a traceback in front of a patient
         print(f"mbcbot: internal error ({type(error).__name__}); please report it", file=sys.stderr)
@@ -253,7 +258,7 @@ def _record(args: argparse.Namespace) -> int:
         return console.run_conversation(bot, console.input_lines(sys.stdin.buffer), sys.stdout, False, observer=recorder)
     from mbcbot.chat import run_chat
 
-    print(f"Recording this conversation to {path}.")
+    print(printable(f"Recording this conversation to {path}."))
     return run_chat(bot, not args.no_color and not os.environ.get("NO_COLOR"), None, observer=recorder)
 
 
@@ -282,21 +287,25 @@ def _check(args: argparse.Namespace) -> int:
         if misread:
             raise KnowledgeError(misread)
     except KnowledgeError as error:
-        print(str(error))
-        print(f"{len(error.problems)} problem(s) found in {root}", file=sys.stderr)
+        print(printable(str(error)))
+        print(printable(f"{len(error.problems)} problem(s) found in {root}"), file=sys.stderr)
         return PROBLEMS
     today = datetime.date.today()
     for pack in knowledge.packs:
         age = review_age_years(datetime.date.fromisoformat(pack.review.date), today)
         if age > args.max_review_age:
             print(
-                f"warning: pack '{pack.id}' was last reviewed {age:.1f} years ago ({spoken_date(pack.review.date)}, by {pack.review.reviewer}); the limit is {args.max_review_age:g} years: have it reviewed again"
+                printable(
+                    f"warning: pack '{pack.id}' was last reviewed {age:.1f} years ago ({spoken_date(pack.review.date)}, by {pack.review.reviewer}); the limit is {args.max_review_age:g} years: have it reviewed again"
+                )
             )
     slides = sum(len(pack.slides) for pack in knowledge.packs)
     samples = sum(len(slide.samples) for slide in knowledge.slides)
     print(
-        f"ok: {len(knowledge.packs)} pack(s), {slides} slides, review stamps match, "
-        f"{samples} sample questions answered from their slides, knowledge in {root}"
+        printable(
+            f"ok: {len(knowledge.packs)} pack(s), {slides} slides, review stamps match, "
+            f"{samples} sample questions answered from their slides, knowledge in {root}"
+        )
     )
     return OK
 
@@ -306,5 +315,5 @@ def _stamp(args: argparse.Namespace) -> int:
 
     from mbcbot.stamping import stamp_pack
 
-    print(stamp_pack(Path(args.pack), args.reviewer, args.date))
+    print(printable(stamp_pack(Path(args.pack), args.reviewer, args.date)))
     return OK

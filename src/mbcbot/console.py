@@ -7,6 +7,7 @@ from typing import BinaryIO, TextIO
 
 from mbcbot.bot import Bot
 from mbcbot.model import Reply, Session
+from mbcbot.text import printable
 
 _BOLD, _RED, _DIM, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[2m", "\x1b[0m"
 
@@ -36,13 +37,14 @@ def wrapped(text: str, width: int) -> str:
 
 
 def as_text(reply: Reply, color: bool = False, explain: bool = False, width: int = 0) -> str:
-    """One reply as a person reads it in a terminal, from its structure (folded to `width` when given)."""
+    """One reply as a person reads it in a terminal, from its structure (folded to `width` when given); what the
+    knowledge says is shown `printable`, so no file can move the cursor or retitle the terminal."""
     bold, dim, red = (_BOLD, _DIM, _RED) if color else ("", "", "")
     end = _RESET if color else ""
     fold = (lambda text: wrapped(text, width)) if width else (lambda text: text)
 
     def shown(text: str, style: str) -> str:
-        return "\n".join(f"{style}{line}{end}" if style else line for line in fold(text).splitlines())
+        return "\n".join(f"{style}{line}{end}" if style else line for line in fold(printable(text)).splitlines())
 
     if not reply.passages:  # framing lines only: as the reply says them
         text = shown(reply.text, red if reply.kind == "emergency" else "")
@@ -57,7 +59,7 @@ def as_text(reply: Reply, color: bool = False, explain: bool = False, width: int
     if explain:
         import json
 
-        text += "\n\n[explain] " + json.dumps({"kind": reply.kind, "rule": reply.rule, **reply.explanation}, indent=2)
+        text += "\n\n[explain] " + printable(json.dumps({"kind": reply.kind, "rule": reply.rule, **reply.explanation}, indent=2))
     return text
 
 

@@ -17,7 +17,7 @@ from mbcbot.replies import Voice, titles
 from mbcbot.safety import ROLES, advice_rule, attended, emergency_rule, hits, remembered, unattended
 from mbcbot.smalltalk import intent_beside_clauses, intent_of
 from mbcbot.spelling import is_slip
-from mbcbot.text import clauses, normalised, plain, rewritten, words
+from mbcbot.text import clauses, normalised, pieces, plain, rewritten, words
 
 MAX_OFFERED = 8  # slides a clarifying question offers at most
 MAX_SAFETY_CHARS = 100_000  # of a message over the length limit, safety reads this much: bounded time for any input
@@ -39,9 +39,8 @@ class Dialogue:
         """The reply to `message` and the session after it."""
         shown_whole, session = session.whole, session._replace(turns=session.turns + 1, whole=False)
         if len(message) > self.rules.max_message_chars:  # safety reads it all the same (a bounded part of a huge one)
-            emergency = self.emergency(message, session.context)
             too_long = self.voice.simple("fallback", "too_long", "input:too-long", max_chars=self.rules.max_message_chars)
-            return emergency or too_long, session
+            return self.emergency(message, session.context) or too_long, session
         text = normalised(self._typed(message))
         flat = plain(text)
         if not flat:
@@ -192,10 +191,13 @@ class Dialogue:
         }
 
     def emergency(self, message: str, context: tuple[str, ...] = ()) -> Reply | None:
-        """The emergency reply when the message reports an emergency or a crisis (of any length), else None;
-        `context`: the safety concepts the conversation remembers."""
-        text = normalised(self._typed(message[:MAX_SAFETY_CHARS]))
-        rule = self._emergency_rule(text, plain(text), hits(self.knowledge.safety, text), context)
+        """The emergency reply when a message reports an emergency or a crisis, else None; `context`: the concepts the
+        conversation remembers. A long message is read in `pieces`, as messages in a row that know what all remember."""
+        texts = [normalised(self._typed(piece)) for piece in pieces(message[:MAX_SAFETY_CHARS], self.rules.max_message_chars)]
+        found = [hits(self.knowledge.safety, text) for text in texts]
+        context = tuple(set(context).union(*(remembered(self.knowledge.safety, each) for each in found)))
+        rules = (self._emergency_rule(text, plain(text), each, context) for text, each in zip(texts, found, strict=True))
+        rule = next((rule for rule in rules if rule is not None), None)
         return self.voice.emergency(rule.id, rule.crisis) if rule is not None else None
 
     def _emergency_rule(self, text: str, flat: str, found: list[Hit], context: tuple[str, ...] = ()) -> Rule | None:
@@ -354,9 +356,7 @@ class Dialogue:
         if len(chosen) > 2:  # "does it hurt?": asked of the slide in hand, not of every slide that says "pain"
             return True
         own = next((c for c in ranked if c.slide == current), None)
-        if own is not None and _telling(query, own.matched):
-            return True
-        return not query.known and not chosen
+        return (own is not None and _telling(query, own.matched)) or (not query.known and not chosen)
 
     def _quoted(
         self, slides: list[Slide], query: Query, also: list[Slide] | None = None, uncovered: tuple[str, ...] = ()

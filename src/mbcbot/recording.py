@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,8 @@ def pinned(user: str, reply: Reply) -> dict[str, Any]:
 
 
 class Recorder:
-    """Keeps a conversation as a transcript file, rewritten after every turn so nothing is lost."""
+    """Keeps a conversation as a transcript file only its owner can read (mode 0600: it holds what a person typed),
+    rewritten after every turn so nothing is lost."""
 
     def __init__(self, path: Path, title: str) -> None:
         self.path = path
@@ -57,7 +60,7 @@ def updated(results: Sequence[Result]) -> list[str]:
                 if key in entry:
                     entry[key] = pinned(turn.turn.user, turn.reply)[key]
             changes.append(f"updated {path}:{turn.turn.line}: {turn.turn.user!r}\n" + turn.diff)
-        _write(path, _leading_comments(path) + yaml_text(_plain(data)))
+        _write(path, _leading_comments(path) + yaml_text(_plain(data)), stat.S_IMODE(path.stat().st_mode))
     return changes
 
 
@@ -79,8 +82,16 @@ def _leading_comments(path: Path) -> str:
     return "".join(head)
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, mode: int = 0o600) -> None:
+    """Put `text` at `path` whole, with `mode`: written to a new private file (mkstemp: 0600, never an existing
+    one) that then takes the place of whatever stands at `path`, a planted link included, never followed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            os.fchmod(file.fileno(), mode)
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -14,6 +14,7 @@ from pathlib import Path
 from mbcbot.bot import Bot
 from mbcbot.errors import Problem
 from mbcbot.model import COMMANDS, INTENTS, Knowledge
+from mbcbot.text import printable
 from mbcbot.transcripts import Result, load_transcript, replayed, transcript_files
 
 ALL_MATCH, MISMATCH, UNUSABLE = 0, 1, 2
@@ -42,22 +43,22 @@ def replay_command(bot: Bot, args: argparse.Namespace) -> int:
     results, problems = replay_all(bot, [Path(p) for p in args.paths])
     seconds = time.perf_counter() - started
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(printable(str(problem)), file=sys.stderr)
     details = mismatch_details(results, args.verbose)
     if details:
-        print("\n".join(details))
+        print(printable("\n".join(details)))
     if args.update:
         from mbcbot.recording import updated
 
         for change in updated(results):
-            print(change)
+            print(printable(change))
     if args.coverage:
-        print("\n".join(coverage_lines(bot.knowledge, results)))
+        print(printable("\n".join(coverage_lines(bot.knowledge, results))))
     if args.junit:
         junit = Path(args.junit)
         junit.parent.mkdir(parents=True, exist_ok=True)
         junit.write_text(junit_xml(results, problems, seconds), encoding="utf-8")
-    print(summary_line(results, problems))
+    print(printable(summary_line(results, problems)))
     if problems:
         return UNUSABLE
     if any(result.failed for result in results) and not args.update:
@@ -93,21 +94,22 @@ def mismatch_details(results: Sequence[Result], verbose: bool = False) -> list[s
 
 
 def junit_xml(results: Sequence[Result], problems: Sequence[Problem], seconds: float) -> str:
-    """JUnit XML: one testcase per transcript, the differences in the failure body."""
+    """JUnit XML: one testcase per transcript, the differences in the failure body; every text `printable`, so the
+    report stays well-formed XML whatever a transcript holds."""
     suite = ElementTree.Element("testsuite", name="mbcbot replay", time=f"{seconds:.3f}")
     failures = errors = 0
     for result in results:
-        case = ElementTree.SubElement(suite, "testcase", classname="transcripts", name=result.transcript.path)
+        case = ElementTree.SubElement(suite, "testcase", classname="transcripts", name=printable(result.transcript.path))
         case.set("time", "0")
         if result.failed:
             failures += 1
-            body = "\n".join(mismatch_details([result]))
-            message = f"{len(result.failed)} of {len(result.turns)} turns differ: {result.transcript.title}"
+            body = printable("\n".join(mismatch_details([result])))
+            message = printable(f"{len(result.failed)} of {len(result.turns)} turns differ: {result.transcript.title}")
             ElementTree.SubElement(case, "failure", message=message, type="mismatch").text = body
     for file in sorted({problem.file for problem in problems}):
         errors += 1
-        case = ElementTree.SubElement(suite, "testcase", classname="transcripts", name=file)
-        body = "\n".join(str(problem) for problem in problems if problem.file == file)
+        case = ElementTree.SubElement(suite, "testcase", classname="transcripts", name=printable(file))
+        body = printable("\n".join(str(problem) for problem in problems if problem.file == file))
         ElementTree.SubElement(case, "error", message="the transcript cannot be read", type="malformed").text = body
     suite.set("tests", str(len(results) + errors))
     suite.set("failures", str(failures))

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from mbcbot.model import Rule, Safety
 from mbcbot.phrases import Hit
 from mbcbot.phrases import hits as phrase_hits
-from mbcbot.text import clauses, words
+from mbcbot.text import Clauses
 
 # the framing concepts every safety file defines
 ROLES = (
@@ -37,7 +37,8 @@ def emergency_rule(safety: Safety, text: str, found: list[Hit], context: Iterabl
     then "she's shivering"), but never its red flag."""
     live = _not_negated(found)
     held = {hit.concept for hit in live}.union(context)
-    fired = [rule for rule in safety.emergency if not held.isdisjoint(rule.flags) and _fires(rule, live, held, text)]
+    parts = Clauses(text)
+    fired = [rule for rule in safety.emergency if not held.isdisjoint(rule.flags) and _fires(rule, live, held, parts)]
     return next((rule for rule in fired if rule.crisis), fired[0]) if fired else None
 
 
@@ -51,10 +52,11 @@ def advice_rule(safety: Safety, text: str, found: list[Hit]) -> Rule | None:
     nows = [hit for hit in found if hit.concept == "now"]
     told = [hit for hit in found if hit.concept == "not_now" and not _within(hit, nows)]  # not "worse than last week"
     if told:
-        mine = [_clause_of(text, hit.start, commas=False) for hit in found if hit.concept == "me"]
+        parts = Clauses(text)
+        mine = [parts.of(hit.start, commas=False) for hit in found if hit.concept == "me"]
         past = {
             clause
-            for clause in (_clause_of(text, hit.start) for hit in told)
+            for clause in (parts.of(hit.start) for hit in told)
             if not any(start <= clause[0] < end for start, end, _ in mine)  # asked for oneself in its sentence
         }
         # a phrase that runs on out of such a clause is asked now ("scared of the radiation and wants to say no. should she?")
@@ -84,7 +86,8 @@ def unattended(found: list[Hit], text: str) -> list[Hit]:
     helped = attended(found)
     if not helped:
         return found
-    starts = {hit.start: _clause_of(text, hit.start)[0] for hit in found}  # each phrase's clause, read once
+    parts = Clauses(text)
+    starts = {hit.start: parts.of(hit.start)[0] for hit in found}  # each phrase's clause, read once
     seen_to = [(starts[hit.start], hit.start) for hit in helped]
     return [
         hit
@@ -132,12 +135,12 @@ def _apart(found: list[Hit]) -> int:
     return count
 
 
-def _fires(rule: Rule, live: list[Hit], held: set[str], text: str) -> bool:
+def _fires(rule: Rule, live: list[Hit], held: set[str], parts: Clauses) -> bool:
     """Whether a combination of the rule stands, its red flag reported (not asked in general or long past)."""
     for combo in rule.when:
         if not _together(rule, combo, live, held):
             continue
-        if rule.always or any(_reported(flag, live, text, rule) for flag in live if flag.concept == combo[0]):
+        if rule.always or any(_reported(flag, live, parts, rule) for flag in live if flag.concept == combo[0]):
             return True
     return False
 
@@ -156,7 +159,7 @@ def _not_negated(found: list[Hit]) -> list[Hit]:
     return live
 
 
-def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
+def _reported(flag: Hit, hits: list[Hit], parts: Clauses, rule: Rule) -> bool:
     """Whether the message reports the flag as happening to someone, rather than asking of it in general.
 
     Words of a crisis are taken as said of oneself unless a question word asks about them ("life isn't worth
@@ -164,7 +167,7 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     present: for a crisis rule, "ongoing" times ("for weeks") do not set the words at another time.
     """
     told = [hit for hit in hits if hit.concept == "not_now" or (hit.concept == "ongoing" and not rule.crisis)]
-    clause = _clause_of(text, flag.start)
+    clause = parts.of(flag.start)
     # "if mum ever has a fit, what do I do?": another time just before the flag sets it at that time
     framed = any(clause[0] <= hit.start < flag.start <= hit.end + FRAMING_REACH for hit in told)
     overs = [hit for hit in hits if hit.concept == "over"]
@@ -188,7 +191,7 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     asking = {hit.end for hit in hits if hit.concept == "general"}
     passed = [hit for hit in overs if flag.end <= hit.start and hit.start - 1 not in asking and not rule.lasting]
     if told or passed:
-        sentence = _clause_of(text, flag.start, commas=False)
+        sentence = parts.of(flag.start, commas=False)
         if any(hit.start == sentence[0] for hit in told):
             return False  # another time opens its sentence ("Years ago, long before any of this, ...")
         if any(hit.concept == "ongoing" and flag.end < hit.start < sentence[1] for hit in told):
@@ -219,7 +222,7 @@ def _reported(flag: Hit, hits: list[Hit], text: str, rule: Rule) -> bool:
     if rule.crisis or asked or clause[2]:
         return rule.crisis  # "chest pain lung mets", "... like headaches or seizures?"
     asking_back = [hit.start for hit in hits if hit.concept == "asks_back" and hit.start >= clause[1]]
-    return not asking_back or min(asking_back) >= _clause_of(text, flag.start, commas=False)[1]
+    return not asking_back or min(asking_back) >= parts.of(flag.start, commas=False)[1]
 
 
 def _tells(now: Hit, flag: Hit, told: list[Hit], framed: bool) -> bool:
@@ -230,15 +233,3 @@ def _tells(now: Hit, flag: Hit, told: list[Hit], framed: bool) -> bool:
     ):  # another time, or another's words, opening between them ("today they said coughing up blood is ...")
         return not any(now.end < other.start <= flag.start for other in told)
     return not framed
-
-
-def _clause_of(text: str, position: int, commas: bool = True) -> tuple[int, int, bool]:
-    """The word positions (start, end not included) of the clause (or, without `commas`, the sentence) holding
-    word `position`, and whether it asks."""
-    start = 0
-    for part in clauses(text, commas=commas, asides=commas):  # words in brackets are a clause of their own
-        count = len(words(part))
-        if start <= position < start + count:
-            return start, start + count, part.rstrip().endswith("?")
-        start += count
-    return 0, start, False

@@ -1,15 +1,19 @@
-"""Text functions (normalise, plain form, words, stems, sentences) and the Reader that reads slide texts once a load."""
+"""Text functions (normalise, plain form, words, stems, sentences, clauses, pieces, printable) and the Reader that
+reads slide texts once a load."""
 
 from __future__ import annotations
 
 import functools
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 
 STEMS_REMEMBERED = 1 << 17  # distinct words whose stem is kept; bounds memory on hostile input
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# what a terminal could act on (C0 but tab and line end, DEL, C1: ESC starts its sequences) and what XML 1.0 cannot hold
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")  # inside words: "li\u200bver"
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -20,6 +24,7 @@ _CLAUSE_END = re.compile(r"(?<=[.!?;:\n])(?!\d)\s*")  # after the mark that ends
 _ASIDE = re.compile(r"\s*(?=\()|(?<=\))\s*")  # around an aside in brackets ("dad (yes, men get it too) has ...")
 _CLAUSE_COMMA = re.compile(r"(?<=[.!?;:,\n])(?!\d)\s*|\s+[-\u2013\u2014]+\s+")  # after commas (not "1,000") and dashes
 _VOWEL = re.compile(r"[aeiouy]")
+_PIECE_END = re.compile(r"(?<=[.!?\n])\s+")  # the space after a sentence's mark, where a long text is cut
 _ASCII_WORDS = bytes(  # for ASCII text without "+": capitals lowered, anything not a letter or digit a space
     code if chr(code).islower() or chr(code).isdigit() else ord(chr(code).lower()) if chr(code).isalnum() else ord(" ")
     for code in range(256)
@@ -34,6 +39,17 @@ def normalised(text: str) -> str:
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text  # no control character, no space but single ones inside: the common case, one scan
     return _SPACE.sub(" ", _CONTROL.sub(" ", _INVISIBLE.sub("", text))).strip()
+
+
+def printable(text: str) -> str:
+    """The text with each character a terminal could act on, or XML 1.0 cannot hold, written as its escape
+    (ESC as \\x1b), line ends and tabs kept: what any file or person wrote can be shown, never obeyed."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def plain(text: str) -> str:
@@ -154,6 +170,45 @@ def clauses(text: str, commas: bool = False, asides: bool = False) -> list[str]:
     if asides:
         parts = [aside for part in parts for aside in _ASIDE.split(part)]
     return [part for part in parts if part.strip()]
+
+
+def pieces(text: str, size: int) -> list[str]:
+    """The text cut into consecutive pieces of at most `size` characters, each after the last sentence end
+    within it, else after its last space, else at `size`: a long message as the messages it could have been."""
+    found, start = [], 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = max((end.end() for end in _PIECE_END.finditer(window)), default=0) or window.rfind(" ") + 1 or size
+        found.append(window[:cut])
+        start += cut
+    return [*found, text[start:]]  # the rest, all of a short text
+
+
+class Clauses:
+    """The clauses (and, without commas, the sentences) of one message as word positions, each reading split once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._read: dict[bool, tuple[list[int], list[tuple[int, int, bool]], int]] = {}
+
+    def of(self, position: int, commas: bool = True) -> tuple[int, int, bool]:
+        """The word positions (start, end not included) of the clause (or, without `commas`, the sentence)
+        holding word `position`, and whether it asks."""
+        starts, spans, words_in_all = self._read.get(commas) or self._split(commas)
+        at = bisect_right(starts, position) - 1
+        if at >= 0 and position < spans[at][1]:
+            return spans[at]
+        return 0, words_in_all, False
+
+    def _split(self, commas: bool) -> tuple[list[int], list[tuple[int, int, bool]], int]:
+        spans, start = [], 0
+        for part in clauses(self.text, commas=commas, asides=commas):  # words in brackets are a clause of their own
+            count = len(words(part))
+            if count:
+                spans.append((start, start + count, part.rstrip().endswith("?")))
+            start += count
+        read = self._read[commas] = ([span[0] for span in spans], spans, start)
+        return read
 
 
 _Y_BETWEEN_CONSONANTS = re.compile(r"(?<=[^aeiou])y(?=[^aeiou])")

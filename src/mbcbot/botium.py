@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mbcbot.errors import Problem, shown
+from mbcbot.files import FileRefused, read_capped
+from mbcbot.yamlfile import MAX_FILE_BYTES
 
 
 class ConvoTurn(NamedTuple):
@@ -26,9 +28,12 @@ def convo_turns(path: Path) -> tuple[str, list[ConvoTurn], list[Problem]]:
     """The title and turns of a Botium convo file, and every problem found in it."""
     where = shown(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        return "", [], [Problem(where, 1, f"cannot be read: {error}")]
+        content = read_capped(path, MAX_FILE_BYTES)  # a regular file only: a pipe or /dev/zero would never end
+        lines = content.decode("utf-8").splitlines()
+    except FileRefused as refused:
+        return "", [], [Problem(where, 1, str(refused))]
+    except UnicodeDecodeError as error:
+        return "", [], [Problem(where, content[: error.start].count(b"\n") + 1, f"is not valid UTF-8 (byte {error.start})")]
     title = lines[0].strip() if lines else ""
     turns: list[ConvoTurn] = []
     problems: list[Problem] = []

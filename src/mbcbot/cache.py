@@ -30,11 +30,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from mbcbot import __version__
+from mbcbot.files import FileRefused, read_capped
 
 NO_CACHE_ENV = "MBCBOT_NO_CACHE"
 CACHE_DIR_ENV = "MBCBOT_CACHE_DIR"
 SUFFIX = ".knowledge"
 FORMAT = b"mbcbot-cache 2\n"
+FINGERPRINT_BYTES = 16_000_000  # far above any knowledge or source file; what is larger is refused when loaded
 PLAIN = (str, int, float, bool, bytes, type(None))
 CONTAINERS = (tuple, list, frozenset, set, dict)
 
@@ -67,11 +69,20 @@ def fingerprint(root: str) -> str:
     """A key that changes with any knowledge file, any of mbcbot's source, or Python."""
     parts = [__version__, sys.version, os.path.abspath(root)]
     for path in _files(os.path.dirname(os.path.abspath(__file__))) + _files(root):
-        info = os.stat(path)
-        with open(path, "rb") as handle:
-            parts.append(f"{path}:{info.st_size}:{info.st_mtime_ns}:{zlib.crc32(handle.read()):08x}")
+        parts.append(f"{path}:{_file_print(path)}")
     text = "\n".join(parts).encode("utf-8", "replace")
     return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(text):x}"
+
+
+def _file_print(path: str) -> str:
+    """Size, modification time and CRC-32 of a regular file; for a pipe, a device or a file too large to be
+    knowledge, only what stands there (loading it names the problem), so a fingerprint never waits or reads forever."""
+    try:
+        info = os.stat(path)
+        content = read_capped(path, FINGERPRINT_BYTES)
+    except (OSError, FileRefused) as error:
+        return f"refused:{error}"
+    return f"{info.st_size}:{info.st_mtime_ns}:{zlib.crc32(content):08x}"
 
 
 def private_folder() -> str | None:

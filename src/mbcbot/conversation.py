@@ -10,6 +10,7 @@ from pathlib import Path
 from mbcbot.errors import Problem, shown
 from mbcbot.model import COMMAND_GROUPS, COMMANDS, INTENTS, PARTING, Conversation, FrozenMap, Pattern, Phrasebook
 from mbcbot.phrases import Node, parsed, phrasebook
+from mbcbot.regexes import excerpt, quoted, regex_problem
 from mbcbot.schema import FileCheck
 from mbcbot.text import normalised, stem, words
 from mbcbot.yamlfile import LineDict, LineList, read_yaml
@@ -22,10 +23,20 @@ LINES = (
     "too_long", "no_topic", "first_slide", "last_slide", "no_such_slide", "widget_intro", "widget_unreachable",
     "slide_heading", "slide_name", "image_credits", "emergency_call", "slideshow",
 )  # fmt: skip
+# The placeholders every framing line may use (`Voice` fills them from the packs), and those only some lines are given.
 PLACEHOLDERS = {
     "pack_title", "publisher", "reviewer", "review_date", "topics", "count", "emergency_number", "slideshows", "pack_titles",
-    "title", "number", "titles", "topic", "max_chars", "credits",
 }  # fmt: skip
+OWN_PLACEHOLDERS = {
+    "source_line": {"title", "number", "count"}, "slide_heading": {"title", "number", "count"},
+    "slide_name": {"title", "number"}, "no_such_slide": {"number", "count"}, "too_long": {"max_chars"},
+    "clarify": {"titles"}, "also_on": {"titles"}, "advice_related": {"titles"}, "fallback_suggest": {"titles"},
+    "fallback_topic": {"topic"}, "fallback_part": {"topic"}, "image_credits": {"credits"},
+}  # fmt: skip
+UNFILLED = {"widget_intro", "widget_unreachable"}  # shown by the widget as they stand: no placeholders
+FILLING = {"slideshow": PLACEHOLDERS - {"slideshows"}}  # what fills {slideshows} cannot name itself
+MESSAGE_CHARS = range(20, 100_001)  # the shortest limit a question fits in, the longest message anyone means to type
+NUMBER_WORDS = range(-1000, 1001)  # slide numbers ("ten"), or counted from the end ("last": -1)
 TOP_KEYS = {
     "emergency_number",
     "crisis_lines",
@@ -65,8 +76,10 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
     check.text_value(number, data.line_of("emergency_number"), "'emergency_number'", 'quoted text, like "911"')
     limits = check.mapping(data.get("limits", LineDict()), data.line_of("limits"), "'limits'")
     max_chars = limits.get("max_message_chars", 1000)
-    if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 20:
-        check.problem(limits.line_of("max_message_chars"), "'max_message_chars' must be a whole number of at least 20")
+    if not _whole(max_chars) or max_chars not in MESSAGE_CHARS:
+        lowest, highest = MESSAGE_CHARS[0], MESSAGE_CHARS[-1]
+        message = f"'max_message_chars' must be a whole number of at least {lowest} and at most {highest} (characters)"
+        check.problem(limits.line_of("max_message_chars"), message)
         max_chars = 1000
     (intents, filler), commands = _intents(check, data), _commands(check, data)
     marks = _marks(check, data)
@@ -98,18 +111,18 @@ def _conversation(check: FileCheck, data: LineDict) -> Conversation:
     return conversation
 
 
-def _pattern(check: FileCheck, value: object, line: int) -> Pattern:
-    """The pattern at `value`, checked by compiling it (a message compiles it again when it first needs it)."""
+def _pattern(check: FileCheck, value: object, line: int, whole: bool = False) -> Pattern:
+    """The pattern at `value`, checked to compile and to end in bounded time on any message (a message compiles it
+    again when it first needs it); `whole`: it must match a whole message, as a command does."""
     value = check.text_value(value, line, "a pattern")
     if value is None:
         return Pattern(NEVER)
-    try:
-        re.compile(value)
-    except re.error as error:
-        check.problem(line, f"pattern {value!r} is not a valid regular expression: {error}")
+    problem = regex_problem(value, whole)
+    if problem is not None:
+        check.problem(line, f"pattern {quoted(value)} {problem}")
         return Pattern(NEVER)
     if value.startswith("(?") and not _in_a_group(value):  # only an opening "(?" can set flags for the whole
-        check.problem(line, f"pattern {value!r} sets flags for the whole expression; set them on a group, as (?i:...)")
+        check.problem(line, f"pattern {quoted(value)} sets flags for the whole expression; set them on a group, as (?i:...)")
         return Pattern(NEVER)
     return Pattern(value)
 
@@ -164,7 +177,10 @@ def _intents(check: FileCheck, data: LineDict) -> tuple[Phrasebook, frozenset[st
 def _commands(check: FileCheck, data: LineDict) -> dict[str, Pattern]:
     table = check.mapping(data.get("commands", LineDict()), data.line_of("commands"), "'commands'")
     check.keys(table, "'commands'", set(COMMANDS))
-    found = {name: _pattern(check, table[name], table.line_of(name)) if name in table else Pattern(NEVER) for name in COMMANDS}
+    found = {name: Pattern(NEVER) for name in COMMANDS}
+    for name in COMMANDS:
+        if name in table:  # a command is matched against a whole message
+            found[name] = _pattern(check, table[name], table.line_of(name), whole=True)
     for name, groups in COMMAND_GROUPS.items():
         for group in groups:
             if group not in re.compile(found[name].pattern).groupindex and name in table:
@@ -176,8 +192,10 @@ def _numbers(check: FileCheck, data: LineDict) -> dict[str, int]:
     table = check.mapping(data.get("number_words", LineDict()), data.line_of("number_words"), "'number_words'")
     found = {}
     for word, value in table.items():
-        if not isinstance(value, int) or isinstance(value, bool):
-            check.problem(table.line_of(word), f"number word {word!r} must map to a whole number")
+        if not _whole(value) or value not in NUMBER_WORDS:
+            lowest, highest = NUMBER_WORDS[0], NUMBER_WORDS[-1]
+            message = f"must map to a whole number from {lowest} to {highest} (a slide number; -1 is the last slide)"
+            check.problem(table.line_of(word), f"number word {word!r} {message}")
             continue
         found[str(word)] = value
     return found
@@ -219,14 +237,36 @@ def _lines(check: FileCheck, data: LineDict) -> dict[str, str]:
         line = table.line_of(name)
         if name not in LINES:
             check.problem(line, f"'lines' has an unknown line {name!r}")
-        try:
-            fields = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
-        except ValueError as error:
-            check.problem(line, f"line '{name}' has a broken placeholder: {error}")
             continue
-        for field in sorted(fields - PLACEHOLDERS):
-            check.problem(line, f"line '{name}' has an unknown placeholder {{{field}}}")
+        for problem in _placeholder_problems(name, value):
+            check.problem(line, f"line '{name}' {problem}")
     return lines
+
+
+def _placeholder_problems(name: str, value: str) -> list[str]:
+    """What is wrong with the {placeholders} of framing line `name`: each must be one this line is given, written
+    plainly; a format ({count:>300000000}) or a conversion ({title!r}) could make every reply huge, or fail."""
+    try:
+        fields = list(string.Formatter().parse(value))
+    except ValueError as error:
+        return [f"has a broken placeholder: {error} (write a brace itself as {{{{ or }}}})"]
+    allowed = set() if name in UNFILLED else FILLING.get(name, PLACEHOLDERS | OWN_PLACEHOLDERS.get(name, set()))
+    problems = []
+    for _, field, spec, conversion in fields:
+        if field is None:
+            continue
+        if field not in allowed:
+            known = f"it may use {', '.join('{' + known + '}' for known in sorted(allowed))}" if allowed else "it has none"
+            problems.append(f"has an unknown placeholder {{{excerpt(field)}}}: {known}")
+        elif spec or conversion:
+            written = excerpt(f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}")
+            problems.append(f"writes the placeholder {written} with a format: write it plainly, as {{{field}}}")
+    return problems
+
+
+def _whole(value: object) -> bool:
+    """Whether YAML read `value` as a whole number (not true or false, which Python counts as numbers)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def either(patterns: Iterable[str]) -> str:

@@ -7,6 +7,7 @@ reviewed pack (`pack.yaml`, `slides.yaml`, `stamp.yaml`).
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ SLIDE_KEYS = {"number", "id", "title", "text"}
 SLIDE_OPTIONAL = {"image", "keywords", "samples"}
 _DIGEST = re.compile(r"[0-9a-f]{64}")  # a slide digest as `mbcbot stamp` writes it
 DEFAULT_ORDER = 100  # packs without an order follow those with one, by folder name
+ORDERS = range(0, 10_001)  # room for any number of packs, in any order
 _EMPTY_REVIEW = Review("", datetime.date.min.isoformat(), "", FrozenMap({}))
 
 
@@ -42,7 +44,7 @@ def load_knowledge(root: Path, reader: Reader | None = None) -> Knowledge:
     lexicon = lexicon_file(root / "lexicon.yaml")  # its word forms first: each pack's texts are read with them
 
     own = []  # each pack's own lexicon, beside its slides
-    for folder in sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file()):
+    for folder in sorted(p for p in root.iterdir() if os.path.lexists(p / "pack.yaml")):  # a pipe there is refused
         pack, found = _pack(folder)
         packs.append(pack)
         own.append(lexicon_file(folder / "lexicon.yaml", pack.id))
@@ -85,8 +87,9 @@ def _unreviewed(folder: Path) -> tuple[Pack, LineDict, list[Problem]]:
     if meta:
         meta_check.keys(meta, "the pack", PACK_KEYS, {"image_credits", "subject", "order"})
     order = meta.get("order", DEFAULT_ORDER)
-    if not isinstance(order, int) or isinstance(order, bool):
-        meta_check.problem(meta.line_of("order"), f"the pack's 'order' must be a whole number, not {order!r}")
+    if not isinstance(order, int) or isinstance(order, bool) or order not in ORDERS:
+        rule = f"a whole number from {ORDERS[0]} to {ORDERS[-1]}"
+        meta_check.problem(meta.line_of("order"), f"the pack's 'order' must be {rule} (lowest first), not {order!r:.40}")
         order = DEFAULT_ORDER
     pack_id = meta_check.text(meta, "id", "the pack")
     slide_check = FileCheck(shown(folder / "slides.yaml"))
@@ -153,7 +156,7 @@ def _slides(path: Path, pack_id: str, check: FileCheck) -> list[Slide]:
 
 def _review(folder: Path, pack: Pack, meta: LineDict, check: FileCheck, readable: bool) -> Review:
     """The pack's review as its stamp records it; each edit made since is a problem at the line edited."""
-    if not (folder / STAMP_FILE).is_file():
+    if not os.path.lexists(folder / STAMP_FILE):  # anything standing there is read (and a pipe refused)
         check.problem(1, "the pack has no review stamp; after a medical review run `mbcbot stamp`")
         return _EMPTY_REVIEW
     data = check.document(folder / STAMP_FILE)
@@ -163,10 +166,11 @@ def _review(folder: Path, pack: Pack, meta: LineDict, check: FileCheck, readable
     if "pack" not in data or "titles" not in data:
         older = "the stamp covers the slide texts only, not their titles and the pack's details"
         check.problem(1, f"{older}; after a medical review run `mbcbot stamp`")
-    date = data.get("date")
-    if not isinstance(date, datetime.date):
-        check.problem(data.line_of("date"), "the stamp's 'date' must be a date like 2022-01-19")
-        date = datetime.date.min
+    date, dated = data.get("date"), True
+    if isinstance(date, datetime.datetime) or not isinstance(date, datetime.date):  # YAML reads "… 10:00:00" as both
+        timed = ", without a time of day" if isinstance(date, datetime.datetime) else ""
+        check.problem(data.line_of("date"), f"the stamp's 'date' must be a date like 2022-01-19{timed}; run `mbcbot stamp`")
+        date, dated = datetime.date.min, False
     recorded = Stamped(
         texts=_digests(check, data, "slides", "the stamp's digest of slide {}"),
         titles=_digests(check, data, "titles", "the stamp's digest of the title of slide {}"),
@@ -192,7 +196,7 @@ def _review(folder: Path, pack: Pack, meta: LineDict, check: FileCheck, readable
     if readable:
         for number in sorted(set(recorded.texts) - set(now.texts)):
             check.problem(data["slides"].line_of(number), f"the stamp names slide {number}, which the pack does not have")
-    if all(recorded.texts.values()) and review.sha256 != pack_digest(recorded, reviewer, date.isoformat()):
+    if dated and all(recorded.texts.values()) and review.sha256 != pack_digest(recorded, reviewer, date.isoformat()):
         check.problem(data.line_of("sha256"), "the stamp's sha256 does not match its digests; run `mbcbot stamp`")
     return review
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,7 @@ class LexiconFile(NamedTuple):
 def lexicon_file(path: Path, owner: str = SHARED) -> LexiconFile:
     """A lexicon's document (and, for the shared one, its word forms); the rest is read by `lexicon_from`."""
     check = FileCheck(shown(path))
-    data = check.document(path) if path.is_file() or owner == SHARED else LineDict()
+    data = check.document(path) if os.path.lexists(path) or owner == SHARED else LineDict()  # a pipe there is refused
     if data:
         check.keys(data, "the lexicon", set(), LANGUAGE_KEYS | PACK_KEYS if owner == SHARED else PACK_KEYS)
     return LexiconFile(check, data, _forms(data, check) if owner == SHARED else {}, owner)

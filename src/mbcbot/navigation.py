@@ -8,6 +8,7 @@ from mbcbot.model import Knowledge, Reply, Session, Slide
 from mbcbot.replies import Voice
 
 LIST_REACH = 5  # how many slides back a list is looked for, when the slide in hand gives none
+MAX_SLIDE_DIGITS = 1000  # a longer number is not read as a slide's (int() refuses over 4,300 digits)
 
 
 class Navigator:
@@ -79,10 +80,10 @@ class Navigator:
 
     def _slide_number(self, rest: str) -> int | None:
         found = self.rules.commands["slide"].fullmatch(rest)
-        value = found.group("n") if found else (rest if rest.isdigit() and len(rest) <= 4 else None)
-        if value is None:
-            return None
-        return int(value) if value.isdigit() else self.rules.number_words.get(value)
+        value = found.group("n") if found else (rest if rest.isdecimal() and len(rest) <= 4 else None)
+        if value is None or not value.isdecimal():
+            return None if value is None else self.rules.number_words.get(value)
+        return int(value) if len(value) <= MAX_SLIDE_DIGITS else None
 
     def _pack_slides(self, session: Session) -> tuple[Slide, ...]:
         return self.knowledge.pack(session.pack or self.knowledge.packs[0].id).slides

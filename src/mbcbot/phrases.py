@@ -311,6 +311,7 @@ def ends(node: Node, said: list[str], stems: list[str], at: int) -> set[int]:
         return {at + 1} if said[at].startswith(str(node[1])) else set()
     if kind == "n":
         number = _LEADING_NUMBER.fullmatch(said[at])
+        digits = (number.group(1).lstrip("0") or "0") if number else ""  # a range's numbers have at most four digits
         low, high = int(node[1]), int(node[2])
-        return {at + 1} if number and low <= int(number.group(1)) <= high else set()
+        return {at + 1} if 0 < len(digits) <= 4 and low <= int(digits) <= high else set()
     return {at + 1}  # "_": any word

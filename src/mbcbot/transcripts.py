@@ -17,6 +17,7 @@ from mbcbot.bot import Bot
 from mbcbot.botium import convo_turns
 from mbcbot.errors import Problem, shown
 from mbcbot.model import Reply, Session
+from mbcbot.regexes import quoted, regex_problem
 from mbcbot.schema import FileCheck
 from mbcbot.yamlfile import read_yaml
 
@@ -67,7 +68,8 @@ def transcript_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
+            named = (p for p in path.rglob("*") if p.name.endswith(SUFFIXES) and not p.is_dir())
+            found += sorted(named)  # a pipe or a device among them is read, and refused, with the others
         else:
             found.append(path)
     return found
@@ -130,10 +132,9 @@ def _expectation(check: FileCheck, key: str, value: Any, line: int) -> Any:
         return check.problem(line, f"'{key}' must be text or a list of texts")
     if key == "regex":
         for pattern in items:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                return check.problem(line, f"'regex' {pattern!r} is not a valid regular expression: {error}")
+            problem = regex_problem(pattern)  # one that could take minutes would stall every transcript after it
+            if problem is not None:
+                return check.problem(line, f"'regex' {quoted(pattern)} {problem}")
     return list(items)
 
 

@@ -2,7 +2,7 @@
 
 PyYAML lives here and nowhere else. Its safe loader (libyaml's when installed) reads the file, through its
 public constructor API; aliases are refused (no "billion laughs"), duplicate keys are refused, and every
-problem names its file and line.
+problem names its file and line. Only a regular file is read, and no more of it than MAX_FILE_BYTES.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from typing import Any
 import yaml
 
 from mbcbot.errors import Problem, shown
+from mbcbot.files import FileRefused, read_capped
 
 MAX_FILE_BYTES = 2_000_000  # far above any reviewed pack; stops runaway files early
+MAX_NUMBER_CHARS = 100  # far above any count or digest; a longer number is a slip, and too long to print
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when installed: several times faster
 _CONTENT = re.compile(r"^[^\S\n]*[^\s#]", re.MULTILINE)  # a line that is neither blank nor a comment (found early)
-_TEXT, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq"))
+_TEXT, _MAP, _SEQ, _INT = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq", "int"))
 
 
 class LineDict(dict[Any, Any]):
@@ -75,6 +77,9 @@ class _LineLoader(_SafeLoader):  # type: ignore[misc]
             return self.line_dict(node)
         if node.tag == _SEQ and type(node) is yaml.SequenceNode:
             return self.line_list(node)
+        if node.tag == _INT and type(node) is yaml.ScalarNode and len(node.value) > MAX_NUMBER_CHARS:
+            message = f"a number of {len(node.value)} characters is too long (at most {MAX_NUMBER_CHARS})"
+            raise _Refused(node, f"{message}: write a smaller number, or quote it if it is text")
         try:
             return super().construct_object(node, deep=True)  # numbers, dates, sets ... and a tag on the wrong node
         except (ValueError, OverflowError) as error:  # a scalar YAML cannot make, such as the date 2022-81-19
@@ -117,12 +122,9 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     """The file's data and no problems, or None and what is wrong with it."""
     where = shown(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [Problem(where, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")]
-        raw = path.read_bytes()
-    except OSError as error:
-        return None, [Problem(where, 1, f"cannot be read: {error.strerror or error}")]
+        raw = read_capped(path, MAX_FILE_BYTES)  # a regular file only: a pipe or /dev/zero would never end
+    except FileRefused as refused:
+        return None, [Problem(where, 1, str(refused))]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

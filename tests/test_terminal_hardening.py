@@ -243,3 +243,28 @@ def test_a_long_message_is_read_whole_for_safety_however_far_apart_its_words(bot
         assert (reply.kind, reply.rule) == ("emergency", "emergency:stroke-signs")
     reply, _ = bot.reply("Tonight she has a headache and keeps being sick. " + story, Session())
     assert (reply.kind, reply.rule) == ("fallback", "input:too-long")
+
+
+def test_json_lines_carry_delete_and_c1_characters_as_escapes() -> None:
+    from mbcbot.model import Reply
+
+    line = console.as_json(Reply("fallback", "a\x7fb\x9b2Jc"))
+    assert "\x7f" not in line and "\x9b" not in line
+    assert '"a\\u007fb\\u009b2Jc"' in line
+
+
+def test_a_history_file_that_is_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    from mbcbot.chat import private_history
+    from mbcbot.errors import MbcbotError
+
+    pipe = tmp_path / "history"
+    os.mkfifo(pipe)
+    with pytest.raises(MbcbotError, match=f"the history file {pipe} cannot be written"):
+        private_history(pipe)
+
+
+def test_a_history_file_is_created_for_its_owner_only(tmp_path: Path) -> None:
+    from mbcbot.chat import private_history
+
+    private_history(tmp_path / "history")
+    assert stat.S_IMODE(os.stat(tmp_path / "history").st_mode) == 0o600

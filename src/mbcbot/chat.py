@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -14,6 +15,7 @@ from prompt_toolkit.output.color_depth import ColorDepth
 
 from mbcbot.bot import Bot
 from mbcbot.console import Observer, as_text, wrapped
+from mbcbot.errors import MbcbotError
 from mbcbot.model import Session
 from mbcbot.text import printable
 
@@ -22,11 +24,19 @@ COMMAND_WORDS = ("help", "topics", "more", "next", "back", "sources", "start ove
 
 
 def private_history(path: Path) -> History:
-    """A history file only its owner can read (created with mode 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-    os.close(descriptor)
-    os.chmod(path, 0o600)
+    """A history file only its owner can read (created with mode 0600); MbcbotError when `path` is not, or
+    cannot be, a regular file (a named pipe there would make the chat wait for a reader that never comes)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY | os.O_NONBLOCK, 0o600)
+    except OSError as error:
+        raise MbcbotError(f"the history file {path} cannot be written: {error.strerror or error}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise MbcbotError(f"the history file {path} is not a regular file: name a file of its own")
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
     return FileHistory(str(path))
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, TextIO
 
 from mbcbot.bot import Bot
 from mbcbot.model import Reply, Session
 from mbcbot.text import printable
+
+_C1_AND_DELETE = re.compile("[\x7f-\x9f]")  # JSON may carry them raw; a terminal could act on them
 
 _BOLD, _RED, _DIM, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[2m", "\x1b[0m"
 
@@ -22,7 +25,9 @@ def as_json(reply: Reply, explain: bool = False) -> str:
     """One reply as one line of JSON."""
     import json
 
-    return json.dumps(reply.as_dict(explain), ensure_ascii=False)
+    return _C1_AND_DELETE.sub(
+        lambda found: f"\\u{ord(found.group()):04x}", json.dumps(reply.as_dict(explain), ensure_ascii=False)
+    )
 
 
 def wrapped(text: str, width: int) -> str:

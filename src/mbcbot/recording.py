@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mbcbot.files import read_capped
 from mbcbot.model import Reply
 from mbcbot.transcripts import Result
-from mbcbot.yamlfile import LineDict, read_yaml, yaml_text
+from mbcbot.yamlfile import MAX_FILE_BYTES, LineDict, read_yaml, yaml_text
 
 HEADER = "# Recorded with `mbcbot record`; replay with `mbcbot replay`. Each turn pins the full reply.\n"
 
@@ -73,7 +74,7 @@ def _plain(value: Any) -> Any:
 
 
 def _leading_comments(path: Path) -> str:
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = read_capped(path, MAX_FILE_BYTES).decode("utf-8", errors="replace").splitlines(keepends=True)
     head = []
     for line in lines:
         if not line.startswith("#"):

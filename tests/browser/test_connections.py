@@ -155,3 +155,16 @@ def test_requests_one_after_another_on_one_connection_are_each_answered(server: 
     request = b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
     response, _ = exchange(server.port, request * 3 + b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
     assert response.count(b"HTTP/1.1 200 OK") == 4
+
+
+def test_a_body_sent_too_slowly_is_closed_with_a_408(server: Running) -> None:
+    head = b"POST /api/v1/chat HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    response, seconds = exchange(server.port, head + b'{"message": ', wait=TIMEOUT + 5)
+    refused(response, "408", "request_timeout")
+    assert seconds < TIMEOUT + 3
+
+
+def test_a_connection_that_never_sends_a_request_is_closed_with_a_408(server: Running) -> None:
+    response, seconds = exchange(server.port, b"", wait=TIMEOUT + 5)
+    refused(response, "408", "request_timeout")
+    assert seconds < TIMEOUT + 3

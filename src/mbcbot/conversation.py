@@ -177,10 +177,10 @@ def _intents(check: FileCheck, data: LineDict) -> tuple[Phrasebook, frozenset[st
 def _commands(check: FileCheck, data: LineDict) -> dict[str, Pattern]:
     table = check.mapping(data.get("commands", LineDict()), data.line_of("commands"), "'commands'")
     check.keys(table, "'commands'", set(COMMANDS))
-    found = {name: Pattern(NEVER) for name in COMMANDS}
-    for name in COMMANDS:
-        if name in table:  # a command is matched against a whole message
-            found[name] = _pattern(check, table[name], table.line_of(name), whole=True)
+    found = {  # a command is matched against a whole message
+        name: _pattern(check, table[name], table.line_of(name), whole=True) if name in table else Pattern(NEVER)
+        for name in COMMANDS
+    }
     for name, groups in COMMAND_GROUPS.items():
         for group in groups:
             if group not in re.compile(found[name].pattern).groupindex and name in table:

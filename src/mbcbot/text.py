@@ -14,6 +14,8 @@ _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # what a terminal could act on (C0 but tab and line end, DEL, C1: ESC starts its sequences) and what XML 1.0 cannot hold
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNPRINTABLE_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")  # line ends too
+_SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t"}
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")  # inside words: "li\u200bver"
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -41,15 +43,17 @@ def normalised(text: str) -> str:
     return _SPACE.sub(" ", _CONTROL.sub(" ", _INVISIBLE.sub("", text))).strip()
 
 
-def printable(text: str) -> str:
+def printable(text: str, line_ends: bool = True) -> str:
     """The text with each character a terminal could act on, or XML 1.0 cannot hold, written as its escape
-    (ESC as \\x1b), line ends and tabs kept: what any file or person wrote can be shown, never obeyed."""
-    return _UNPRINTABLE.sub(_escape, text)
+    (ESC as \\x1b), line ends and tabs kept unless `line_ends` is False (a log line: a newline written as \\n can
+    forge no line): what any file or person wrote can be shown, never obeyed."""
+    return (_UNPRINTABLE if line_ends else _UNPRINTABLE_IN_A_LINE).sub(_escape, text)
 
 
 def _escape(found: re.Match[str]) -> str:
-    code = ord(found.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    char = found.group()
+    code = ord(char)
+    return _SHORT_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def plain(text: str) -> str:

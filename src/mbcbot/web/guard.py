@@ -12,6 +12,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mbcbot.text import printable
 from mbcbot.web.chatroute import PATH, Chat
 from mbcbot.web.jsonbodies import error
 from mbcbot.web.limits import RateLimiter
@@ -94,8 +95,8 @@ class Guard:
             if log.isEnabledFor(logging.INFO):  # the line is made only when it is kept
                 log.info(
                     "request %s %s %s %s %.1fms %s",
-                    request_id, printable(scope["method"]), printable(scope["path"]), exchange.status,
-                    1000 * (time.perf_counter() - started), printable(" ".join(f"{k}={v}" for k, v in outcome.items())),
+                    request_id, printable(scope["method"], False), printable(scope["path"], False), exchange.status,
+                    1000 * (time.perf_counter() - started), printable(" ".join(f"{k}={v}" for k, v in outcome.items()), False),
                 )  # fmt: skip
 
     async def _answer(self, exchange: Exchange, headers: Headers) -> None:
@@ -161,14 +162,6 @@ def security_headers(settings: WebSettings) -> list[tuple[bytes, bytes]]:
         (b"referrer-policy", b"no-referrer"),
         (b"content-security-policy", csp.encode()),
     ]
-
-
-def printable(text: str) -> str:
-    """`text` as a log line may quote it: control characters (a newline, an escape) and other unprintable ones
-    written as escapes, so no request can forge a log line or send a terminal escape to whoever reads the log."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
 
 
 def _request_id(headers: Headers) -> str:

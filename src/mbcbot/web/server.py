@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import resource
 import sys
@@ -16,6 +15,7 @@ from mbcbot.web.state import new_secret
 
 SECRET_ENV = "MBCBOT_SECRET"
 SPARE_FILES = 64  # file descriptors a worker keeps for its own files and logs, beyond its connections
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d] %(message)s"  # the process id tells the workers apart
 
 
 class GuardedHttp(GuardedConnection):
@@ -38,6 +38,21 @@ def connection_limits(settings: WebSettings) -> Limits:
     if files != resource.RLIM_INFINITY:
         connections = max(1, min(connections, files - SPARE_FILES))
     return Limits(settings.max_header_bytes, Limits().header_lines, float(settings.request_timeout), connections)
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """Logging for uvicorn to apply in every process it starts: our loggers and its own, one line format, on stderr."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"lines": {"format": LOG_FORMAT}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "lines", "stream": "ext://sys.stderr"}},
+        "loggers": {
+            "mbcbot": {"level": level.upper()},
+            "uvicorn": {"level": level.upper()},  # its lines pass on to the root's handler, in the same format
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+    }
 
 
 def app_from_environment() -> Any:
@@ -68,7 +83,6 @@ def serve(host: str, port: int, workers: int, knowledge: str | None, emergency_n
         print(f"mbcbot: {error}", file=sys.stderr)
         return 2
     Bot.load()  # refuse to start on knowledge that cannot be served, before any worker starts
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(
         "mbcbot.web.server:app_from_environment",
         factory=True,
@@ -77,7 +91,8 @@ def serve(host: str, port: int, workers: int, knowledge: str | None, emergency_n
         workers=workers,
         http="mbcbot.web.server:GuardedHttp",
         proxy_headers=False,  # the guard reads X-Forwarded-For itself, as MBCBOT_TRUST_PROXY says
-        access_log=False,
+        access_log=False,  # the guard logs each request, without its words
+        log_config=log_config(log_level),  # applied in every worker process, not only in this one
         log_level=log_level,
         server_header=False,
     )

@@ -17,7 +17,9 @@ from knowledge_edits import PACK, SLIDES, STAMP, slide_line, substitute
 from mbcbot import __version__
 from mbcbot.cli import main, parser
 
-CONTRACT = {"kind", "slides", "quotes", "text", "sources", "notice", "suggestions", "rule", "intro", "passages", "lines"}
+CONTRACT = {
+    "kind", "slides", "quotes", "text", "sources", "notice", "suggestions", "rule", "intro", "passages", "lines", "hints", "call",
+}  # fmt: skip
 FILE_LINE = re.compile(r"^\S+\.yaml:\d+: \S", re.MULTILINE)
 
 
@@ -54,7 +56,7 @@ def break_slide_5(root: Path) -> int:
 
 
 def test_the_commands_are_these() -> None:
-    assert set(commands()) == {"chat", "ask", "check", "stamp", "replay", "record", "serve"}
+    assert set(commands()) == {"chat", "ask", "check", "stamp", "replay", "record", "serve", "embed"}
 
 
 @pytest.mark.parametrize("name", sorted(commands()))

@@ -39,7 +39,9 @@ from mbcbot.web.settings import WebSettings
 REPLY_BOUND = 2.0  # seconds per reply
 START_BOUND = 30.0  # seconds for a process to start, first run (validation, cache fill) included
 MBCBOT = str(Path(sys.executable).with_name("mbcbot"))
-CONTRACT = {"kind", "slides", "quotes", "text", "sources", "notice", "suggestions", "rule", "intro", "passages", "lines"}
+CONTRACT = {
+    "kind", "slides", "quotes", "text", "sources", "notice", "suggestions", "rule", "intro", "passages", "lines", "hints", "call",
+}  # fmt: skip
 ANSWERED = frozenset({"answer"})
 FALLBACK = frozenset({"fallback"})
 DECLINED = frozenset({"advice", "fallback"})

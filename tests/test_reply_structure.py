@@ -73,13 +73,27 @@ def test_the_json_contract_carries_the_structure(bot: Bot) -> None:
             "heading": "Liver (slide 5 of 8):",
             "quotes": list(reply.quotes),
             "source_line": reply.passages[0].source_line,
+            "source_short": 'Source: "When Cancer Goes Beyond Your Breast", WebMD. '
+            "Medically reviewed by Brunilda Nazario, MD on January 19, 2022.",
         }
     ]
     assert data["lines"] == ['Say "more" for the whole slide.'] and data["intro"] == []
+    assert data["hints"] == data["lines"] and data["call"] == ""  # the hint only points at the "more" suggestion
     restarted, _ = bot.reply("start over", session)
     assert restarted.intro == ("Let's start over.",) or not restarted.passages
     emergency, _ = bot.reply("I can't breathe")
     assert emergency.as_dict()["lines"] == emergency.text.split("\n") and emergency.notice in emergency.lines
+    assert emergency.call == "911" and sum(line.count("911") for line in emergency.lines) == 1
+
+
+def test_hints_are_the_lines_that_only_point_at_the_suggestions(bot: Bot) -> None:
+    advice, _ = bot.reply("is my liver pain from the cancer spreading")
+    assert advice.kind == "advice" and advice.hints == advice.lines[1:] and advice.suggestions == ("Liver",)
+    fallback, _ = bot.reply("what about hair loss")
+    assert fallback.kind == "fallback" and fallback.hints == fallback.lines[-1:] and len(fallback.suggestions) > 1
+    assert all(title in fallback.hints[0] for title in fallback.suggestions)
+    whole, _ = bot.reply("slide 5")
+    assert whole.hints == () and whole.passages[0].source_short.startswith('Source: "When')
 
 
 def test_terminal_colours_follow_the_structure_not_the_words(bot: Bot) -> None:

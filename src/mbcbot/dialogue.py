@@ -259,13 +259,13 @@ class Dialogue:
         query = self.matcher.query(flat)
         named = self.matcher.named(query)
         related = [c.slide for c in _chosen(self.matcher.ranked(query))[:1]]
-        lines = [self.voice.line("advice")]
-        if related:
-            lines.append(self.voice.line("advice_related", titles=titles(related)))
+        hints = (self.voice.line("advice_related", titles=titles(related)),) if related else ()
+        lines = (self.voice.line("advice"), *hints)
         return Reply(
             kind="advice",
             text=" ".join(lines),
-            lines=tuple(lines),
+            lines=lines,
+            hints=hints,
             rule=f"advice:{rule_id}",
             notice=self.voice.line("notice"),
             suggestions=tuple(s.title for s in related),
@@ -364,13 +364,14 @@ class Dialogue:
         """The answer quoting what each slide says to `query`, with where else it is said and what it leaves out."""
         blocks = [(slide, self.matcher.quotes(slide, query)) for slide in slides]
         partial = any(" ".join(quotes) != slide.text for slide, quotes in blocks)  # not the whole slide
-        extra = [self.voice.line("more_hint")] if partial and len(blocks) == 1 else []
+        hints = (self.voice.line("more_hint"),) if partial and len(blocks) == 1 else ()
+        extra = list(hints)
         if also:
             names = ", ".join(self.voice.line("slide_name", title=s.title, number=s.number) for s in also)
             extra.append(self.voice.line("also_on", titles=names))
         if uncovered:
             extra.append(self.voice.line("fallback_part", topic="; ".join(uncovered)))
-        return self.voice.quoting("answer", blocks, extra, "match", self.navigator.next_suggestions(slides[0]))
+        return self.voice.quoting("answer", blocks, extra, "match", self.navigator.next_suggestions(slides[0]), hints)
 
     def _fallback(self, query: Query, ranked: list[Candidate]) -> Reply:
         if not (query.not_covered or query.known or query.unknown):
@@ -383,8 +384,8 @@ class Dialogue:
             lines = [self.voice.line("fallback")]
         near = [c.slide for c in ranked[:3]] or list(self.slides[:MAX_OFFERED])  # sharing a word with it, else the topics
         lines.append(self.voice.line("fallback_suggest", titles=titles(near)))
-        suggestions = tuple(s.title for s in near)
-        return Reply(kind="fallback", text=" ".join(lines), rule="not-covered", suggestions=suggestions, lines=tuple(lines))
+        suggestions, hints = tuple(s.title for s in near), (lines[-1],)  # the last line only names the suggestions
+        return Reply("fallback", " ".join(lines), rule="not-covered", suggestions=suggestions, lines=tuple(lines), hints=hints)
 
 
 def _telling(query: Query, terms: tuple[str, ...]) -> bool:

@@ -235,7 +235,8 @@ class Source(NamedTuple):
 
 
 class Passage(NamedTuple):
-    """One quoted slide of a reply: which slide, the line that introduces it, its quoted passages, its source line."""
+    """One quoted slide of a reply: which slide, the line that introduces it, its quoted passages, its source line,
+    and that line in short (publisher, reviewer, review date) for a front end that names the slide beside the quotes."""
 
     pack: str
     slide: int
@@ -243,6 +244,7 @@ class Passage(NamedTuple):
     heading: str
     quotes: tuple[str, ...]
     source_line: str
+    source_short: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form."""
@@ -254,7 +256,9 @@ class Reply(NamedTuple):
 
     `text` is one rendering of it; front ends render its structure instead: the framing lines before the quotes
     (`intro`), each quoted slide (`passages`), the framing lines after them (`lines`: all of a reply that quotes
-    nothing), then each passage's source line and the `notice`.
+    nothing), then each passage's source line and the `notice`. `hints` are those of `lines` that only point at the
+    `suggestions` (a front end showing them as buttons may leave them out); `call` is the number an emergency reply
+    tells the person to call.
     """
 
     kind: str
@@ -269,6 +273,8 @@ class Reply(NamedTuple):
     intro: tuple[str, ...] = ()
     passages: tuple[Passage, ...] = ()
     lines: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    call: str = ""
 
     def as_dict(self, explain: bool = False) -> dict[str, object]:
         """The JSON reply contract (see README)."""
@@ -284,6 +290,8 @@ class Reply(NamedTuple):
             "intro": list(self.intro),
             "passages": [passage.as_dict() for passage in self.passages],
             "lines": list(self.lines),
+            "hints": list(self.hints),
+            "call": self.call,
         }
         if explain:
             data["explanation"] = dict(self.explanation)

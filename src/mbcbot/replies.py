@@ -47,7 +47,7 @@ class Voice:
         }
         self._defaults["slideshows"] = together(self.described(pack) for pack in packs)
         self._plain_lines: dict[str, str] = {}  # lines without values of their own, made once
-        self._cited: dict[tuple[str, int], tuple[Source, str]] = {}  # each slide's source and source line, made once
+        self._cited: dict[tuple[str, int], tuple[Source, str, str]] = {}  # each slide's source and source lines, made once
         self._headings: dict[tuple[str, int], str] = {}  # each slide's heading, made once
         self._notice = self.line("notice")
 
@@ -78,10 +78,10 @@ class Voice:
             review_date=pack.review.date,
         )
 
-    def source_line(self, slide: Slide) -> str:
-        """The sources line printed under a slide's quotes."""
+    def source_line(self, slide: Slide, name: str = "source_line") -> str:
+        """The sources line printed under a slide's quotes (`source_short`: the same in short)."""
         pack = self.knowledge.pack(slide.pack)
-        return self.line("source_line", title=slide.title, number=slide.number, count=len(pack.slides), **told(pack))
+        return self.line(name, title=slide.title, number=slide.number, count=len(pack.slides), **told(pack))
 
     def described(self, pack: Pack) -> str:
         """A pack as the `slideshow` line names it: title, publisher, reviewer and review date."""
@@ -92,12 +92,13 @@ class Voice:
         lines = self.knowledge.conversation.crisis_lines
         return lines.get(self.emergency_number, lines.get("default", ""))
 
-    def cited(self, slide: Slide) -> tuple[Source, str]:
-        """A slide's source and its printed source line."""
+    def cited(self, slide: Slide) -> tuple[Source, str, str]:
+        """A slide's source, its printed source line and that line in short."""
         key = (slide.pack, slide.number)
         found = self._cited.get(key)
         if found is None:
-            found = self._cited[key] = (self.source(slide), self.source_line(slide))
+            short = self.source_line(slide, "source_short")
+            found = self._cited[key] = (self.source(slide), self.source_line(slide), short)
         return found
 
     def heading(self, slide: Slide) -> str:
@@ -126,7 +127,10 @@ class Voice:
         lines = [self.line("emergency"), call]
         if crisis:
             lines += [self.line("crisis"), self.crisis_line()]
-        return Reply(kind="emergency", text="\n".join(lines), rule=f"emergency:{rule_id}", notice=call, lines=tuple(lines))
+        text = "\n".join(lines)
+        return Reply(
+            kind="emergency", text=text, rule=f"emergency:{rule_id}", notice=call, lines=tuple(lines), call=self.emergency_number
+        )
 
     def clarify(self, slides: Sequence[Slide]) -> Reply:
         """A question asking which of the slides is meant."""
@@ -141,30 +145,32 @@ class Voice:
         extra: Sequence[str],
         rule: str,
         suggestions: tuple[str, ...],
+        hints: tuple[str, ...] = (),
     ) -> Reply:
-        """A reply quoting slides: each slide's quotes, the extra lines, sources and notice."""
+        """A reply quoting slides: each slide's quotes, the extra lines (`hints` among them), sources and notice."""
         parts = []
         for slide, quotes in blocks:
             parts.append(self.heading(slide) + "\n" + "\n".join(f"  {q}" for q in quotes))
         notice = self._notice
         cited = [self.cited(slide) for slide, _ in blocks]
-        tail = [line for _, line in cited] + [notice]
+        tail = [line for _, line, _ in cited] + [notice]
         text = "\n\n".join(parts + ["\n".join(extra)] * bool(extra) + ["\n".join(tail)])
         passages = tuple(
-            Passage(slide.pack, slide.number, slide.title, self.heading(slide), quotes, line)
-            for (slide, quotes), (_, line) in zip(blocks, cited, strict=True)
+            Passage(slide.pack, slide.number, slide.title, self.heading(slide), quotes, line, short)
+            for (slide, quotes), (_, line, short) in zip(blocks, cited, strict=True)
         )
         return Reply(
             kind=kind,
             text=text,
             slides=tuple(slide.number for slide, _ in blocks),
             quotes=tuple(q for _, quotes in blocks for q in quotes),
-            sources=tuple(source for source, _ in cited),
+            sources=tuple(source for source, _, _ in cited),
             notice=notice,
             suggestions=suggestions,
             rule=rule,
             passages=passages,
             lines=tuple(extra),
+            hints=hints,
         )
 
 

@@ -179,9 +179,19 @@ PLACEHOLDER_CASES: dict[str, Break] = {
         "  slideshow:", "  slideshow: '{slideshows}'", "line 'slideshow' has an unknown placeholder {slideshows}: it may use"
     ),
     "widget-line-placeholder": in_conversation(
-        "  widget_intro:",
-        "  widget_intro: 'Ask about {topics}.'",
-        "line 'widget_intro' has an unknown placeholder {topics}: it has none",
+        "  widget_send:",
+        "  widget_send: 'Ask about {topics}.'",
+        "line 'widget_send' has an unknown placeholder {topics}: it has none",
+    ),
+    "widget-emergency-line-without-the-number": in_conversation(
+        "  widget_emergency:",
+        "  widget_emergency: If you need help urgently, call your doctor.",
+        "line 'widget_emergency' must name the number to call, as {emergency_number}",
+    ),
+    "widget-emergency-line-with-another-placeholder": in_conversation(
+        "  widget_emergency:",
+        "  widget_emergency: 'Call {emergency_number} or see {topics}.'",
+        "line 'widget_emergency' has an unknown placeholder {topics}: it may use {emergency_number}",
     ),
 }
 

@@ -16,12 +16,18 @@ from mbcbot.text import normalised, stem, words
 from mbcbot.yamlfile import LineDict, LineList, read_yaml
 
 NEVER = "(?!)"  # a pattern that matches nothing
+# The widget's own words (its chrome), served with widget.js; a site may translate each from the tag.
+WIDGET_LINES = (
+    "title", "intro", "input_label", "placeholder", "send", "sending", "close", "new_conversation", "conversation",
+    "suggestions", "you", "bot", "notice_summary", "restarted", "unavailable", "timeout", "slow_down", "too_long",
+    "not_sent", "emergency",
+)  # fmt: skip
 LINES = (
     "welcome", "welcome_hint", "greeting", "help", "topics", "sources_intro", "thanks", "goodbye",
     "restart", "notice", "source_line", "more_hint", "also_on", "clarify", "fallback", "fallback_topic",
     "fallback_part", "fallback_suggest", "not_understood", "say_more", "advice", "advice_related", "emergency", "crisis", "empty",
-    "too_long", "no_topic", "first_slide", "last_slide", "no_such_slide", "widget_intro", "widget_unreachable",
-    "slide_heading", "slide_name", "image_credits", "emergency_call", "slideshow",
+    "too_long", "no_topic", "first_slide", "last_slide", "no_such_slide", "slide_heading", "slide_name",
+    "image_credits", "emergency_call", "slideshow", "source_short", *(f"widget_{name}" for name in WIDGET_LINES),
 )  # fmt: skip
 # The placeholders every framing line may use (`Voice` fills them from the packs), and those only some lines are given.
 PLACEHOLDERS = {
@@ -32,8 +38,13 @@ OWN_PLACEHOLDERS = {
     "slide_name": {"title", "number"}, "no_such_slide": {"number", "count"}, "too_long": {"max_chars"},
     "clarify": {"titles"}, "also_on": {"titles"}, "advice_related": {"titles"}, "fallback_suggest": {"titles"},
     "fallback_topic": {"topic"}, "fallback_part": {"topic"}, "image_credits": {"credits"},
+    "source_short": {"title", "number", "count"},
 }  # fmt: skip
-UNFILLED = {"widget_intro", "widget_unreachable"}  # shown by the widget as they stand: no placeholders
+# The widget's lines are shown as they stand, but for the number its emergency line is given (the tag's, or the
+# service's), which it must name: it is shown whenever the service cannot answer.
+UNFILLED = {f"widget_{name}" for name in WIDGET_LINES} - {"widget_emergency"}
+WIDGET_FILLED = {"widget_emergency": {"emergency_number"}}
+REQUIRED = {"widget_emergency": "emergency_number", "emergency_call": "emergency_number"}
 FILLING = {"slideshow": PLACEHOLDERS - {"slideshows"}}  # what fills {slideshows} cannot name itself
 MESSAGE_CHARS = range(20, 100_001)  # the shortest limit a question fits in, the longest message anyone means to type
 NUMBER_WORDS = range(-1000, 1001)  # slide numbers ("ten"), or counted from the end ("last": -1)
@@ -251,7 +262,10 @@ def _placeholder_problems(name: str, value: str) -> list[str]:
     except ValueError as error:
         return [f"has a broken placeholder: {error} (write a brace itself as {{{{ or }}}})"]
     allowed = set() if name in UNFILLED else FILLING.get(name, PLACEHOLDERS | OWN_PLACEHOLDERS.get(name, set()))
+    allowed = WIDGET_FILLED.get(name, allowed)
     problems = []
+    if name in REQUIRED and REQUIRED[name] not in {field for _, field, _, _ in fields}:
+        problems.append(f"must name the number to call, as {{{REQUIRED[name]}}}")
     for _, field, spec, conversion in fields:
         if field is None:
             continue

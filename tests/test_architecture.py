@@ -53,6 +53,7 @@ LAYERS = {
     "web.state": 9,
     "web.limits": 9,
     "web.jsonbodies": 9,
+    "web.widget": 9,
     "web.connections": 10,
     "web.chatroute": 10,
     "web.guard": 11,

@@ -149,6 +149,19 @@ def parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["debug", "info", "warning", "error"], help="log level (default info)"
     )
 
+    embed = commands.add_parser(
+        "embed",
+        parents=[common],
+        help="print the tag that embeds the widget, pinned by its integrity hash",
+        description="Print the <script> tag for a website: the versioned widget from the service at URL, with its "
+        "Subresource Integrity hash. Give the same --knowledge and --emergency-number as the service runs with "
+        "(the widget carries both); print it again after changing either (see docs/widget.md).",
+    )
+    embed.set_defaults(run=_embed)
+    embed.add_argument(
+        "--url", required=True, type=_service_url, help="the service's public address, e.g. https://bot.example.org"
+    )
+
     check = commands.add_parser(
         "check",
         parents=[common],
@@ -174,6 +187,16 @@ def parser() -> argparse.ArgumentParser:
     stamp.add_argument("--reviewer", required=True, help='who reviewed it, e.g. "Brunilda Nazario, MD"')
     stamp.add_argument("--date", required=True, type=_iso_date, help="the review date, YYYY-MM-DD")
     return main
+
+
+def _service_url(text: str) -> str:
+    """A service's address: http(s), a host, perhaps a path; no query, fragment or credentials."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
+        raise argparse.ArgumentTypeError(f"not a service address: {text!r} (e.g. https://bot.example.org)")
+    return text.strip().rstrip("/")
 
 
 def _iso_date(text: str) -> object:
@@ -269,6 +292,13 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mbcbot: the web service needs its extra: pip install 'mbcbot[web]' ({error.name} is missing)", file=sys.stderr)
         return UNUSABLE
     return serve(args.host, args.port, args.workers, args.knowledge, args.emergency_number, args.log_level)
+
+
+def _embed(args: argparse.Namespace) -> int:
+    from mbcbot.web.widget import embed_tag, widget_files
+
+    print(embed_tag(widget_files(_bot(args)), args.url))
+    return OK
 
 
 def _check(args: argparse.Namespace) -> int:

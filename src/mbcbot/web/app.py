@@ -1,7 +1,8 @@
 """The web application over a loaded bot: its routes and the middleware around them.
 
 POST /api/v1/chat {message, state?} -> {reply, state, state_reset}; GET /api/v1/topics;
-GET /healthz; GET /widget.js, /widget.css; GET / (a demo page); GET /openapi.json.
+GET /healthz; GET /widget.js, /widget.css and their versioned copies under /widget/VERSION/;
+GET / (a demo page); GET /openapi.json.
 """
 
 from __future__ import annotations
@@ -25,14 +26,12 @@ from mbcbot.web.guard import Guard
 from mbcbot.web.jsonbodies import JSON, error, json_bytes, json_value
 from mbcbot.web.settings import WebSettings
 from mbcbot.web.state import StateCodec
+from mbcbot.web.widget import MOVING, PATHS, static_file, widget_files, widget_lines
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-STATIC = {
-    "/widget.js": ("widget.js", "text/javascript; charset=utf-8"),
-    "/widget.css": ("widget.css", "text/css; charset=utf-8"),
-    "/": ("demo.html", "text/html; charset=utf-8"),
-}
-CACHED = {"Cache-Control": "public, max-age=300"}
+KINDS = {"script": "text/javascript; charset=utf-8", "style": "text/css; charset=utf-8"}
+CACHED = {"Cache-Control": "public, max-age=300"}  # the moving addresses and the demo page: a new release shows soon
+KEPT = {"Cache-Control": "public, max-age=31536000, immutable"}  # a versioned address never changes its bytes
 
 
 def create_app(bot: Bot, settings: WebSettings) -> Starlette:
@@ -44,9 +43,10 @@ def create_app(bot: Bot, settings: WebSettings) -> Starlette:
         Route("/healthz", _always(json_bytes({"status": "ok"}), JSON.media_type)),
         Route("/openapi.json", _always(_openapi(bot), "application/json")),
     ]
-    for path, (name, kind) in STATIC.items():
-        content = resources.files("mbcbot.web").joinpath("static", name).read_bytes()
-        routes.append(Route(path, _always(content, kind, CACHED)))
+    files = widget_files(bot)
+    for path, kind in PATHS.items():
+        routes.append(Route(path, _always(files.content(path), KINDS[kind], CACHED if path in MOVING else KEPT)))
+    routes.append(Route("/", _always(static_file("demo.html"), "text/html; charset=utf-8", CACHED)))
     middleware = [Middleware(Guard, settings=settings, chat=chat)]
     if settings.cors_origins:
         cors = Middleware(
@@ -72,11 +72,11 @@ def _always(content: bytes, media_type: str, headers: dict[str, str] | None = No
 
 
 def _topics(bot: Bot) -> dict[str, Any]:
-    """The topics, one per slide, and the lines the widget shows before it has a reply."""
-    lines = bot.knowledge.conversation.lines
+    """The topics, one per slide, the emergency number and the widget's lines (for a front end of one's own)."""
     return {
         "topics": [{"pack": s.pack, "slide": s.number, "title": s.title} for s in bot.knowledge.slides],
-        "lines": {"intro": lines["widget_intro"], "unreachable": lines["widget_unreachable"]},
+        "emergency_number": bot.dialogue.voice.emergency_number,
+        "lines": widget_lines(bot),
     }
 
 

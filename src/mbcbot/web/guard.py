@@ -17,6 +17,7 @@ from mbcbot.web.chatroute import PATH, Chat
 from mbcbot.web.jsonbodies import error
 from mbcbot.web.limits import RateLimiter
 from mbcbot.web.settings import WebSettings
+from mbcbot.web.widget import PATHS as WIDGET_PATHS
 
 log = logging.getLogger("mbcbot.web")
 
@@ -128,8 +129,8 @@ class Guard:
     def _headers(self, path: str, request_id: str) -> list[tuple[bytes, bytes]]:
         """The headers the guard adds to every response."""
         headers = [(b"x-request-id", request_id.encode()), *self.security]
-        if path in ("/widget.js", "/widget.css"):
-            headers.append((b"cross-origin-resource-policy", b"cross-origin"))
+        if path in WIDGET_PATHS:  # loaded by other sites' pages, and checked against their integrity (CORS)
+            headers += [(b"cross-origin-resource-policy", b"cross-origin"), (b"access-control-allow-origin", b"*")]
         if path.startswith("/api/"):
             headers.append((b"cache-control", b"no-store"))
         return headers

@@ -1,8 +1,8 @@
-"""Scale-out for real: two `mbcbot serve` processes (one secret) behind nginx round robin, all on 127.0.0.1.
+"""Scale-out for real: two `mbcbot serve --workers 2` processes (one secret) behind nginx round robin, on 127.0.0.1.
 
 A conversation keeps its context while its turns alternate between the two servers, proved twice over:
 nginx names the server of each response (X-Upstream, from $upstream_addr) and that server, and only that
-one, logged the response's X-Request-ID. Killing one server mid-conversation loses nothing: nginx passes
+one, logged the response's X-Request-ID (whichever of its workers answered: every worker logs every request). Killing one server mid-conversation loses nothing: nginx passes
 the next turn to the other, which continues from the state token. The widget does the same in the browser.
 """
 
@@ -111,7 +111,7 @@ def cluster(_no_deployment_settings: None, tmp_path: Path) -> Iterator[Cluster]:
         servers = []
         for name, port in zip(("one", "two"), ports, strict=True):
             log = tmp_path / f"serve-{name}.log"
-            process = stack.enter_context(serve(port, log, secret, workers=1, trust_proxy="1"))
+            process = stack.enter_context(serve(port, log, secret, workers=2, trust_proxy="1"))  # as docs/embedding.md runs it
             servers.append(Server(f"{HOST}:{port}", log, process))
         for server, port in zip(servers, ports, strict=True):
             wait_until_healthy(health_url(port), server.process, server.log)

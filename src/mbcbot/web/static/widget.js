@@ -1,36 +1,44 @@
 /*
- * mbcbot chat widget. Embed with one tag:
+ * mbcbot chat widget. Embed with one tag (`mbcbot embed --url URL` prints it with its integrity):
  *
  *   <script src="https://HOST/widget.js" data-api="https://HOST" async></script>
  *
- * Options (data attributes on that tag):
- *   data-api       where the mbcbot API lives (default: the origin this script came from)
- *   data-title     the panel's title (default "Ask about metastatic breast cancer")
- *   data-accent    a CSS colour for buttons and header (sets --mbcbot-accent)
- *   data-position  "right" (default) or "left"
- *   data-open      "true" to start with the panel open
+ * Options (data attributes on that tag; docs/widget.md has them all):
+ *   data-api               where the mbcbot API lives (default: the origin this script came from)
+ *   data-emergency-number  the number shown whenever the service cannot answer (default: the service's)
+ *   data-accent            a CSS colour for buttons and header (sets --mbcbot-accent)
+ *   data-position          "right" (default) or "left"
+ *   data-open              "true" to start with the panel open (never on a phone)
+ *   data-label             the launcher's text ("false" for the icon alone; default: the title, on wide screens)
+ *   data-title, data-placeholder, data-send, data-close, data-new-conversation, data-unavailable, ...
+ *                          the widget's own words, to translate them (each line in `lines` below, "_" as "-")
  *
  * Plain JavaScript, no dependencies, no third-party requests. All text goes in with
- * textContent; styles come from {api}/widget.css inside a shadow root (CSP-friendly:
+ * textContent; styles come from the service's widget.css inside a shadow root (CSP-friendly:
  * no inline styles, no eval). The conversation lives in sessionStorage, or in memory
  * when storage is blocked.
  */
 (function () {
   'use strict';
 
-  var DEFAULT_TITLE = 'Ask about metastatic breast cancer';
+  var SERVICE = null; // this service's settings, filled in as it serves the file
   var MAX_KEPT = 100; // messages kept in storage
   var MAX_CHIPS = 12;
+  var MAX_ATTRIBUTE = 300; // characters of a data- attribute
   var TIMEOUT_MS = 20000;
+  var PHONE = '(max-width: 480px)'; // as widget.css: where the panel covers the page
   var SVG = 'http://www.w3.org/2000/svg';
   var CHAT_ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z';
   var CLOSE_ICON = 'M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12 19 6.4 17.6 5 12 10.6z';
-  // The bot's own words (what it is, what to do in an emergency) come from the service's reviewed knowledge.
-  var LINES = { intro: '', unreachable: '' };
+  var NUMBER_PLACE = '{emergency_number}';
 
   // Load once, even if the tag is on the page twice; bail out on browsers without Shadow DOM.
   if (window.mbcbotWidget || !Element.prototype.attachShadow || !window.fetch) return;
-  window.mbcbotWidget = { version: 1 };
+  if (!SERVICE || typeof SERVICE !== 'object') {
+    if (window.console) console.error('mbcbot widget: load widget.js from an mbcbot service, which fills in its settings');
+    return;
+  }
+  window.mbcbotWidget = { version: SERVICE.version };
 
   // ---- 1. Configuration, read now: document.currentScript is only set while this runs ----
 
@@ -57,20 +65,47 @@
     }
   }
 
+  // A number to call as written ("999", "+44 20 7946 0000"), or '' when it is not one.
+  function phoneNumber(text) {
+    var number = str(text).trim();
+    return /^\+?[0-9](?:[0-9 ()-]{0,18}[0-9])?$/.test(number) ? number : '';
+  }
+
+  // The widget's lines: the service's, each replaced by the tag's translation when it gives one.
+  function readLines(attr) {
+    var lines = {};
+    var given = SERVICE.lines && typeof SERVICE.lines === 'object' ? SERVICE.lines : {};
+    Object.keys(given).forEach(function (name) {
+      var own = attr(name.replace(/_/g, '-'));
+      var usable = own && (name !== 'emergency' || own.indexOf(NUMBER_PLACE) >= 0); // the number is never lost
+      lines[name] = usable ? own : str(given[name]);
+    });
+    return lines;
+  }
+
   function readConfig(script) {
-    var attr = function (name) { return ((script && script.getAttribute('data-' + name)) || '').trim(); };
+    var attr = function (name) {
+      return ((script && script.getAttribute('data-' + name)) || '').trim().slice(0, MAX_ATTRIBUTE);
+    };
     var accent = attr('accent');
     var colourOk = accent && window.CSS && CSS.supports && CSS.supports('color', accent);
+    var lines = readLines(attr);
+    var label = attr('label');
     return {
       api: apiBase(script),
-      title: attr('title').slice(0, 100) || DEFAULT_TITLE,
+      lines: lines,
+      emergencyNumber: phoneNumber(attr('emergency-number')) || phoneNumber(SERVICE.emergencyNumber),
       accent: colourOk ? accent : '',
       position: attr('position') === 'left' ? 'left' : 'right',
-      open: attr('open') === 'true'
+      open: attr('open') === 'true',
+      label: /^(false|off|none|no)$/i.test(label) ? '' : label || lines.title
     };
   }
 
+  function str(value) { return typeof value === 'string' ? value : ''; }
+
   var config = readConfig(findScript());
+  var LINES = config.lines;
 
   // ---- 2. Storage: sessionStorage when allowed, memory when it throws ----
 
@@ -92,6 +127,11 @@
           return memory;
         }
       },
+      clear: function () {
+        memory = null;
+        if (!session) return;
+        try { session.removeItem(key); } catch (ignored) { /* blocked: nothing was kept there */ }
+      },
       save: function (value) {
         memory = value;
         if (!session) return;
@@ -107,8 +147,6 @@
 
   // ---- 3. Cleaning what arrives (from the API or from storage) ----
 
-  function str(value) { return typeof value === 'string' ? value : ''; }
-
   function strings(value) {
     return Array.isArray(value) ? value.filter(function (v) { return typeof v === 'string'; }) : [];
   }
@@ -120,7 +158,8 @@
       slide: typeof p.slide === 'number' ? p.slide : null,
       title: str(p.title),
       quotes: strings(p.quotes),
-      source_line: str(p.source_line)
+      source_line: str(p.source_line),
+      source_short: str(p.source_short)
     };
   }
 
@@ -133,7 +172,9 @@
       suggestions: strings(r.suggestions),
       intro: strings(r.intro),
       passages: Array.isArray(r.passages) ? r.passages.map(cleanPassage) : [],
-      lines: strings(r.lines)
+      lines: strings(r.lines),
+      hints: strings(r.hints),
+      call: str(r.call)
     };
   }
 
@@ -144,10 +185,12 @@
       state: typeof saved.state === 'string' ? saved.state : null,
       open: typeof saved.open === 'boolean' ? saved.open : null,
       messages: messages.filter(function (m) { return m && typeof m === 'object'; }).map(function (m) {
-        return m.who === 'bot' ? { who: 'bot', reply: cleanReply(m.reply) } : { who: m.who === 'error' ? 'error' : 'user', text: str(m.text) };
+        if (m.who === 'bot') return { who: 'bot', reply: cleanReply(m.reply) };
+        return { who: m.who === 'error' || m.who === 'note' ? m.who : 'user', text: str(m.text) };
       }).slice(-MAX_KEPT)
     };
   }
+
 
   // ---- 4. Building elements (never innerHTML) ----
 
@@ -176,26 +219,35 @@
     host.setAttribute('data-position', cfg.position);
     if (cfg.accent) host.style.setProperty('--mbcbot-accent', cfg.accent); // CSSOM, allowed under CSP
     var shadow = host.attachShadow({ mode: 'open' });
-    var ui = { host: host };
-    ui.link = el('link', null, { rel: 'stylesheet', href: cfg.api + '/widget.css' });
+    var ui = { host: host, shadow: shadow };
+    var style = { rel: 'stylesheet', href: cfg.api + str(SERVICE.style) };
+    if (SERVICE.styleIntegrity) {
+      style.integrity = str(SERVICE.styleIntegrity);
+      style.crossorigin = 'anonymous';
+    }
+    ui.link = el('link', null, style);
     ui.root = el('div', 'root');
     ui.root.hidden = true; // shown once the stylesheet has loaded (no flash of unstyled widget)
-    ui.launcher = el('button', 'launcher', { type: 'button', 'aria-label': cfg.title, 'aria-expanded': 'false', 'aria-controls': 'mbcbot-panel' });
+    ui.launcher = el('button', 'launcher' + (cfg.label ? ' has-label' : ''), {
+      type: 'button', 'aria-label': cfg.label || LINES.title, 'aria-expanded': 'false', 'aria-controls': 'mbcbot-panel'
+    });
     ui.launcher.appendChild(icon(CHAT_ICON));
-    ui.panel = el('div', 'panel', { id: 'mbcbot-panel', role: 'dialog', 'aria-label': cfg.title, 'aria-modal': 'false' });
+    if (cfg.label) ui.launcher.appendChild(el('span', 'launcher-label', { 'aria-hidden': 'true' }, cfg.label));
+    ui.panel = el('div', 'panel', { id: 'mbcbot-panel', role: 'dialog', 'aria-label': LINES.title, 'aria-modal': 'false' });
     ui.panel.hidden = true;
-    // Markup order is the Tab order: log, input, send, chips, close. CSS shows the header on top.
-    ui.log = el('div', 'log', { role: 'region', 'aria-label': 'Conversation', tabindex: '0' });
+    // Markup order is the Tab order: log, input, send, chips, new conversation, close. CSS shows the header on top.
+    ui.log = el('div', 'log', { role: 'region', 'aria-label': LINES.conversation, tabindex: '0' });
     ui.status = el('p', 'status', { role: 'status' });
     ui.form = el('form', 'form', { novalidate: '' });
-    ui.input = el('input', 'input', { id: 'mbcbot-input', type: 'text', name: 'message', autocomplete: 'off', enterkeyhint: 'send', placeholder: 'Type your question' });
-    ui.send = el('button', 'send', { type: 'submit', 'aria-disabled': 'false' }, 'Send');
-    ui.form.append(el('label', 'sr-only', { for: 'mbcbot-input' }, 'Your question'), ui.input, ui.send);
-    ui.chips = el('div', 'chips', { role: 'group', 'aria-label': 'Suggestions' });
-    ui.close = el('button', 'close', { type: 'button', 'aria-label': 'Close chat' });
+    ui.input = el('input', 'input', { id: 'mbcbot-input', type: 'text', name: 'message', autocomplete: 'off', enterkeyhint: 'send', placeholder: LINES.placeholder });
+    ui.send = el('button', 'send', { type: 'submit', 'aria-disabled': 'false' }, LINES.send);
+    ui.form.append(el('label', 'sr-only', { for: 'mbcbot-input' }, LINES.input_label), ui.input, ui.send);
+    ui.chips = el('div', 'chips', { role: 'group', 'aria-label': LINES.suggestions });
+    ui.restart = el('button', 'restart', { type: 'button' }, LINES.new_conversation);
+    ui.close = el('button', 'close', { type: 'button', 'aria-label': LINES.close });
     ui.close.appendChild(icon(CLOSE_ICON));
     var header = el('div', 'header');
-    header.append(el('h2', 'title', null, cfg.title), ui.close);
+    header.append(el('h2', 'title', null, LINES.title), ui.restart, ui.close);
     ui.panel.append(ui.log, ui.status, ui.form, ui.chips, header);
     ui.live = el('div', 'sr-only', { 'aria-live': 'polite', 'aria-atomic': 'true' });
     ui.root.append(ui.launcher, ui.panel, ui.live);
@@ -205,52 +257,110 @@
 
   // ---- 5. Rendering messages ----
 
-  // The reply's structure, as the service sends it: nothing here reads or rewrites its text.
+  // The reply's structure, as the service sends it: nothing here reads or rewrites its text. Elements
+  // marked "say" are what is shown of a reply, and what a screen reader is told of it.
   function slideName(passage) {
     return passage.slide == null ? passage.title : (passage.title ? passage.title + ' (slide ' + passage.slide + ')' : 'Slide ' + passage.slide);
   }
 
-  function renderLines(bubble, lines, className) {
-    lines.forEach(function (line) { bubble.appendChild(el('p', className, null, line)); });
+  function renderLines(parent, lines, className) {
+    lines.forEach(function (line) { parent.appendChild(el('p', className, null, line)); });
+  }
+
+  // `text` with the first `number` in it as a link a phone can call (dialling the digits alone).
+  function withCallLink(node, text, number) {
+    var at = number ? text.indexOf(number) : -1;
+    var digits = number.replace(/[^0-9]/g, '');
+    if (at < 0 || !digits) {
+      node.textContent = text;
+      return false;
+    }
+    node.append(text.slice(0, at), el('a', 'call', { href: 'tel:' + digits }, number), text.slice(at + number.length));
+    return true;
+  }
+
+  // The widget's own emergency line, with the tag's number (or the service's) as a link.
+  function emergencyLine(className) {
+    var line = el('p', className);
+    var parts = LINES.emergency.split(NUMBER_PLACE);
+    withCallLink(line, parts[0] + config.emergencyNumber + parts.slice(1).join(config.emergencyNumber), config.emergencyNumber);
+    return line;
+  }
+
+  function shownLines(reply) {
+    return reply.lines.filter(function (line) { return reply.hints.indexOf(line) < 0; }); // the chips offer them
+  }
+
+  // The disclaimer, quiet and short; the whole notice one tap away.
+  function disclaimer(reply) {
+    var details = el('details', 'meta disclaimer');
+    details.append(el('summary', 'say', null, LINES.notice_summary), el('p', 'notice', null, reply.notice));
+    return details;
   }
 
   function renderPassages(bubble, reply) {
-    renderLines(bubble, reply.intro, 'text');
+    renderLines(bubble, reply.intro, 'text say');
     reply.passages.forEach(function (passage) {
       var block = el('div', 'quote');
-      block.appendChild(el('p', 'quote-title', null, slideName(passage)));
+      block.appendChild(el('p', 'quote-title say', null, slideName(passage)));
       var quotes = el('blockquote', 'passage');
-      passage.quotes.forEach(function (quote) { quotes.appendChild(el('p', null, null, quote)); });
+      renderLines(quotes, passage.quotes, 'say');
       block.appendChild(quotes);
       bubble.appendChild(block);
     });
-    renderLines(bubble, reply.lines, 'text');
+    renderLines(bubble, shownLines(reply), 'text say');
     var sources = el('div', 'meta sources');
-    renderLines(sources, reply.passages.map(function (p) { return p.source_line; }).filter(Boolean), null);
+    var short = reply.passages.map(function (p) { return p.source_short || p.source_line; });
+    renderLines(sources, short.filter(function (line, i) { return line && short.indexOf(line) === i; }), 'say');
     if (sources.firstChild) bubble.appendChild(sources);
-    if (reply.notice) bubble.appendChild(el('p', 'meta notice', null, reply.notice));
+  }
+
+  function renderEmergency(bubble, reply, fresh) {
+    var urgent = el('div', 'emergency', fresh ? { role: 'alert' } : null);
+    var linked = false;
+    var lines = reply.lines.length ? reply.lines : [reply.text || reply.notice];
+    lines.forEach(function (line) {
+      var node = el('p');
+      if (linked) node.textContent = line;
+      else linked = withCallLink(node, line, reply.call);
+      urgent.appendChild(node);
+    });
+    bubble.appendChild(urgent);
   }
 
   // A reply bubble; `fresh` is true for a reply that has just arrived (not one restored).
   function renderReply(reply, fresh) {
     var bubble = el('div', 'msg bot kind-' + reply.kind);
-    bubble.appendChild(el('span', 'sr-only', null, 'mbcbot: '));
-    var framing = reply.lines.length ? reply.lines : [reply.text].filter(Boolean);
+    bubble.appendChild(el('span', 'sr-only', null, LINES.bot + ' '));
     if (reply.kind === 'emergency') {
-      var urgent = el('div', 'emergency', fresh ? { role: 'alert' } : null);
-      renderLines(urgent, framing.length ? framing : [reply.notice], null);
-      bubble.appendChild(urgent);
-    } else if (reply.passages.length) renderPassages(bubble, reply);
-    else renderLines(bubble, reply.intro.concat(framing), 'text');
+      renderEmergency(bubble, reply, fresh);
+      return bubble;
+    }
+    if (reply.passages.length) renderPassages(bubble, reply);
+    else renderLines(bubble, reply.intro.concat(reply.lines.length ? shownLines(reply) : [reply.text]).filter(Boolean), 'text say');
+    if (reply.notice) bubble.appendChild(disclaimer(reply));
+    return bubble;
+  }
+
+  // A request that failed: why, and what to do in an emergency (the service is not there to say it).
+  function renderFailure(text, fresh) {
+    var bubble = el('div', 'msg error', fresh ? { role: 'alert' } : null);
+    bubble.append(el('p', null, null, text), emergencyLine('urgent'));
     return bubble;
   }
 
   function renderMessage(message, fresh) {
     if (message.who === 'bot') return renderReply(message.reply, fresh);
-    if (message.who === 'error') return el('p', 'msg error', null, message.text);
+    if (message.who === 'error') return renderFailure(message.text, fresh);
+    if (message.who === 'note') return el('p', 'msg note', null, message.text);
     var bubble = el('p', 'msg user');
-    bubble.append(el('span', 'sr-only', null, 'You: '), document.createTextNode(message.text));
+    bubble.append(el('span', 'sr-only', null, LINES.you + ' '), document.createTextNode(message.text));
     return bubble;
+  }
+
+  // What a screen reader is told of a reply: what it shows, in order.
+  function spoken(bubble) {
+    return Array.prototype.map.call(bubble.querySelectorAll('.say'), function (node) { return node.textContent; }).join(' ');
   }
 
   // ---- 6. Talking to the API ----
@@ -262,7 +372,7 @@
     if (controller) init.signal = controller.signal;
     return fetch(config.api + path, init).then(function (res) {
       return res.json().catch(function () { return null; }).then(function (body) {
-        return { status: res.status, ok: res.ok, body: body, retryAfter: res.headers.get('Retry-After') };
+        return { status: res.status, ok: res.ok, body: body };
       });
     }).finally(function () { clearTimeout(timer); });
   }
@@ -280,23 +390,13 @@
     return error && typeof error === 'object' ? str(error.code) : '';
   }
 
-  // A clear sentence for each way a request can fail.
+  // One honest line for each way a request can fail (the emergency line goes with every one).
   function failureText(res, thrown) {
-    if (thrown) {
-      return thrown.name === 'AbortError'
-        ? 'Sorry, the answer is taking too long. Please try again. ' + LINES.unreachable
-        : 'Sorry, I could not reach the service. Please check your connection and try again. ' + LINES.unreachable;
-    }
-    if (res.status === 429) {
-      var seconds = parseInt(res.retryAfter, 10);
-      var wait = seconds > 0 ? 'about ' + seconds + (seconds === 1 ? ' second' : ' seconds') : 'a moment';
-      return 'You are sending messages quickly. Please wait ' + wait + ' and try again.';
-    }
-    if (res.status === 413 || errorCode(res) === 'message_too_long') {
-      return 'That message is too long. Please ask one short question at a time.';
-    }
-    if (res.status >= 400 && res.status < 500) return 'Sorry, that message could not be sent. Please try again.';
-    return 'Sorry, something went wrong on our side. Please try again in a moment. ' + LINES.unreachable;
+    if (thrown) return thrown.name === 'AbortError' ? LINES.timeout : LINES.unavailable;
+    if (res.status === 429) return LINES.slow_down;
+    if (res.status === 413 || errorCode(res) === 'message_too_long') return LINES.too_long;
+    if (res.status >= 400 && res.status < 500) return LINES.not_sent;
+    return LINES.unavailable;
   }
 
   // ---- 7. The widget: state, events and behaviour ----
@@ -305,7 +405,9 @@
     var store = makeStore('mbcbot:v1:' + cfg.api);
     var data = cleanSaved(store.load());
     var ui = buildUI(cfg);
+    var phone = window.matchMedia ? window.matchMedia(PHONE) : null;
     var busy = false;
+    var conversation = 0; // counts new conversations: a reply to an earlier one is dropped
     var topics = null; // topic titles, fetched the first time an empty conversation is opened
     var announceTimer = null;
 
@@ -324,9 +426,12 @@
       }, 100);
     }
 
+    // The last reply's suggestions; the topics in an empty conversation, and after advice that names no slide
+    // (a next step the person can take).
     function renderChips() {
       var last = data.messages.filter(function (m) { return m.who === 'bot'; }).pop();
-      var list = last ? last.reply.suggestions : data.messages.length ? [] : topics || [];
+      var offered = last && !last.reply.suggestions.length && last.reply.kind === 'advice' ? topics : null;
+      var list = offered || (last ? last.reply.suggestions : data.messages.length ? [] : topics) || [];
       ui.chips.textContent = '';
       list.slice(0, MAX_CHIPS).forEach(function (text) {
         ui.chips.appendChild(el('button', 'chip', { type: 'button' }, text));
@@ -334,13 +439,9 @@
       ui.chips.hidden = ui.chips.childElementCount === 0;
     }
 
-    function renderIntro() {
-      ui.log.appendChild(el('p', 'intro', null, 'Ask a question in your own words, or choose a topic below. ' + LINES.intro));
-    }
-
     function renderAll() {
       ui.log.textContent = '';
-      if (!data.messages.length) renderIntro();
+      if (!data.messages.length) ui.log.appendChild(el('p', 'intro', null, LINES.intro));
       data.messages.forEach(function (m) { ui.log.appendChild(renderMessage(m, false)); });
       renderChips();
     }
@@ -357,69 +458,111 @@
       ui.log.appendChild(node);
       renderChips();
       if (message.who === 'user') scrollToEnd();
-      else scrollToStartOf(node.previousElementSibling || node);
+      else scrollToStartOf(message.who === 'bot' ? node.previousElementSibling || node : node);
+      return node;
     }
 
     function setBusy(on) {
       busy = on;
-      ui.status.textContent = on ? 'Sending…' : '';
+      ui.status.textContent = on ? LINES.sending : '';
       ui.send.setAttribute('aria-disabled', String(on));
     }
 
     function received(res, message, fromInput) {
-      if (res.ok && res.body && res.body.reply && typeof res.body.reply === 'object') {
-        data.state = typeof res.body.state === 'string' ? res.body.state : null;
-        var reply = cleanReply(res.body.reply);
-        add({ who: 'bot', reply: reply });
-        if (reply.kind !== 'emergency') announce(reply.text); // emergencies announce through role="alert"
+      var body = res.body;
+      if (!(res.ok && body && body.reply && typeof body.reply === 'object')) {
+        failed(failureText(res, null), message, fromInput);
         return;
       }
-      failed(failureText(res, null), message, fromInput);
+      data.state = typeof body.state === 'string' ? body.state : null;
+      var said = [];
+      if (body.state_reset === true) { // the service no longer knows what came before: say so
+        add({ who: 'note', text: LINES.restarted });
+        said.push(LINES.restarted);
+      }
+      var reply = cleanReply(body.reply);
+      var bubble = add({ who: 'bot', reply: reply });
+      if (reply.kind !== 'emergency') announce(said.concat(spoken(bubble)).join(' ')); // emergencies are alerts
     }
 
     function failed(text, message, fromInput) {
-      add({ who: 'error', text: text });
-      announce(text);
+      add({ who: 'error', text: text }); // an alert: read out at once, with the emergency line
       if (fromInput && !ui.input.value) ui.input.value = message; // give the words back to edit or resend
     }
 
     function sendMessage(text, fromInput) {
       var message = str(text).trim();
       if (!message || busy) return;
+      loadTopics(); // for the chips after advice, if the topics have not come yet
+      var asked = conversation;
+      var current = function (then) { return function (value) { if (asked === conversation) then(value); }; };
       if (fromInput) ui.input.value = '';
       add({ who: 'user', text: message });
       setBusy(true);
       postChat(message, data.state)
-        .then(function (res) { received(res, message, fromInput); })
-        .catch(function (err) { failed(failureText(null, err || {}), message, fromInput); })
+        .then(current(function (res) { received(res, message, fromInput); }))
+        .catch(current(function (err) { failed(failureText(null, err || {}), message, fromInput); }))
         .catch(function () { /* never let a rendering problem escape */ })
-        .then(function () { setBusy(false); });
+        .then(current(function () { setBusy(false); }));
+    }
+
+    // A new conversation: nothing of the last one is shown, kept or sent again.
+    function startOver() {
+      conversation += 1;
+      data = { state: null, open: data.open, messages: [] };
+      store.clear(); // nothing of it is left on the device
+      setBusy(false);
+      ui.input.value = '';
+      renderAll();
+      loadTopics();
+      ui.input.focus();
+      announce(LINES.intro);
     }
 
     function loadTopics() {
       if (topics) return;
       topics = [];
       request('/api/v1/topics', { method: 'GET' }).then(function (res) {
-        var lines = res.ok && res.body && res.body.lines ? res.body.lines : {};
-        LINES.intro = str(lines.intro);
-        LINES.unreachable = str(lines.unreachable);
-        if (!data.messages.length) renderAll();
         var list = res.ok && res.body && Array.isArray(res.body.topics) ? res.body.topics : [];
         topics = list.map(function (t) { return t && str(t.title); }).filter(function (t, i, all) {
           return t && all.indexOf(t) === i;
         });
         renderChips();
-      }).catch(function () { /* no topic chips; the input still works */ });
+      }).catch(function () { topics = null; /* no topic chips yet; the input still works */ });
     }
+
+    // On a phone the open panel covers the page: it is a modal dialog, and Tab stays inside it.
+    function covering() { return !ui.panel.hidden && !!phone && phone.matches; }
+
+    function focusable() {
+      var nodes = ui.panel.querySelectorAll('a[href], button, input, summary, [tabindex="0"]');
+      return Array.prototype.filter.call(nodes, function (node) { return node.getClientRects().length > 0; });
+    }
+
+    function keptInside(event) {
+      var nodes = focusable();
+      if (!nodes.length) return;
+      var first = nodes[0];
+      var last = nodes[nodes.length - 1];
+      var active = ui.shadow.activeElement;
+      var inside = nodes.indexOf(active) >= 0;
+      if (event.shiftKey && (active === first || !inside)) last.focus();
+      else if (!event.shiftKey && (active === last || !inside)) first.focus();
+      else return;
+      event.preventDefault();
+    }
+
+    function markModal() { ui.panel.setAttribute('aria-modal', String(covering())); }
 
     // Opening moves focus to the input and closing back to the launcher, but only
     // when the person asked for it (fromUser); nothing else ever moves focus.
     function setOpen(open, fromUser) {
       data.open = open;
-      save();
+      if (fromUser) save(); // the person's choice is remembered (for the next page), not the widget's own
       ui.panel.hidden = !open;
       ui.root.classList.toggle('is-open', open);
       ui.launcher.setAttribute('aria-expanded', String(open));
+      markModal();
       if (open) {
         loadTopics();
         scrollToEnd();
@@ -431,12 +574,20 @@
 
     ui.launcher.addEventListener('click', function () { setOpen(ui.panel.hidden, true); });
     ui.close.addEventListener('click', function () { setOpen(false, true); });
+    ui.restart.addEventListener('click', startOver);
     ui.root.addEventListener('keydown', function (event) {
       if ((event.key === 'Escape' || event.key === 'Esc') && !ui.panel.hidden) {
         event.preventDefault();
         setOpen(false, true);
+      } else if (event.key === 'Tab' && covering()) {
+        keptInside(event);
       }
     });
+    // Focus that leaves the covering panel (a click or a screen reader's move to the page behind) comes back.
+    document.addEventListener('focusin', function (event) {
+      if (covering() && event.target !== ui.host) ui.input.focus();
+    });
+    if (phone && phone.addEventListener) phone.addEventListener('change', markModal);
     ui.form.addEventListener('submit', function (event) {
       event.preventDefault();
       sendMessage(ui.input.value, true);
@@ -454,7 +605,9 @@
 
     renderAll();
     document.body.appendChild(ui.host);
-    setOpen(data.open === null ? cfg.open : data.open, false);
+    // Open again only if the person left it open, and never over the whole page of a phone on its own.
+    var open = data.open === null ? cfg.open : data.open;
+    setOpen(open && !(phone && phone.matches), false);
   }
 
   // ---- 8. Start when <body> exists (async scripts can run before it does) ----

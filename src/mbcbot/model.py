@@ -297,6 +297,52 @@ class Reply(NamedTuple):
             data["explanation"] = dict(self.explanation)
         return data
 
+    @classmethod
+    def from_dict(cls, data: object) -> Reply:
+        """The reply a JSON reply contract describes (as a service sends it); ValueError names what does not fit."""
+        texts = _fields(data, "the reply", REPLY_TEXTS)
+        strings = functools.partial(_items, data, "the reply", kind=str)
+        return cls(
+            **texts,
+            slides=_items(data, "the reply", "slides", int),
+            quotes=strings("quotes"),
+            sources=tuple(
+                Source(**_fields(item, "a source", SOURCE_TYPES)) for item in _items(data, "the reply", "sources", dict)
+            ),
+            suggestions=strings("suggestions"),
+            intro=strings("intro"),
+            passages=tuple(_passage(item) for item in _items(data, "the reply", "passages", dict)),
+            lines=strings("lines"),
+            hints=strings("hints"),
+        )
+
+
+REPLY_TEXTS = {"kind": str, "text": str, "notice": str, "rule": str, "call": str}
+SOURCE_TYPES = {name: int if name == "slide" else str for name in Source._fields}
+PASSAGE_TYPES = {"pack": str, "slide": int, "title": str, "heading": str, "source_line": str, "source_short": str}
+
+
+def _fields(data: object, what: str, types: Mapping[str, type]) -> dict[str, Any]:
+    """The fields of `data` that `types` names, each checked to be of its type."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} is not an object")
+    for name, kind in types.items():
+        if not isinstance(data.get(name), kind) or isinstance(data.get(name), bool):
+            raise ValueError(f"{what}: '{name}' is not {kind.__name__}")
+    return {name: data[name] for name in types}
+
+
+def _items(data: object, what: str, name: str, kind: type) -> tuple[Any, ...]:
+    """The list `data[name]`, each item of type `kind`."""
+    value = data.get(name) if isinstance(data, dict) else None
+    if not isinstance(value, list) or not all(isinstance(item, kind) and not isinstance(item, bool) for item in value):
+        raise ValueError(f"{what}: '{name}' is not a list of {kind.__name__}")
+    return tuple(value)
+
+
+def _passage(data: object) -> Passage:
+    return Passage(**_fields(data, "a passage", PASSAGE_TYPES), quotes=_items(data, "a passage", "quotes", str))
+
 
 class Session(NamedTuple):
     """One conversation's state: only ids, never the person's words."""

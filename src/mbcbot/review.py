@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from mbcbot.model import Pack
+from mbcbot.model import Knowledge, Pack
 from mbcbot.text import normalised
 
 STAMP_FILE = "stamp.yaml"
@@ -60,6 +60,12 @@ def pack_digest(stamped: Stamped, reviewer: str, date: str) -> str:
     lines += [f"title {number}:{stamped.titles[number]}" for number in sorted(stamped.titles)]
     lines += [f"{name}:{stamped.fields[name]}" for name in REVIEWED if name in stamped.fields]
     lines += [f"reviewer:{normalised(reviewer)}", f"date:{date}"]
+    return hashlib.sha256("".join(line + "\n" for line in lines).encode("utf-8")).hexdigest()
+
+
+def knowledge_digest(knowledge: Knowledge) -> str:
+    """SHA-256 over every pack's review stamp: which reviewed content is served (the same on every machine serving it)."""
+    lines = sorted(f"{pack.id}:{pack.review.sha256}" for pack in knowledge.packs)
     return hashlib.sha256("".join(line + "\n" for line in lines).encode("utf-8")).hexdigest()
 
 

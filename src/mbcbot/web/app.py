@@ -1,7 +1,7 @@
 """The web application over a loaded bot: its routes and the middleware around them.
 
 POST /api/v1/chat {message, state?} -> {reply, state, state_reset}; GET /api/v1/topics;
-GET /healthz; GET /widget.js, /widget.css and their versioned copies under /widget/VERSION/;
+GET /healthz; GET /api/v1/version; GET /widget.js, /widget.css and their versioned copies under /widget/VERSION/;
 GET / (a demo page); GET /openapi.json.
 """
 
@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from mbcbot import __version__
 from mbcbot.bot import Bot
+from mbcbot.review import knowledge_digest
 from mbcbot.web.chatroute import PATH, Chat
 from mbcbot.web.guard import Guard
 from mbcbot.web.jsonbodies import JSON, error, json_bytes, json_value
@@ -41,6 +42,7 @@ def create_app(bot: Bot, settings: WebSettings) -> Starlette:
         Route(PATH, chat.endpoint, methods=["POST"]),
         Route("/api/v1/topics", _always(json_bytes(_topics(bot)), JSON.media_type)),
         Route("/healthz", _always(json_bytes({"status": "ok"}), JSON.media_type)),
+        Route("/api/v1/version", _always(json_bytes(served_version(bot)), JSON.media_type)),
         Route("/openapi.json", _always(_openapi(bot), "application/json")),
     ]
     files = widget_files(bot)
@@ -69,6 +71,11 @@ def _always(content: bytes, media_type: str, headers: dict[str, str] | None = No
         return Response(content, media_type=media_type, headers=headers)
 
     return endpoint
+
+
+def served_version(bot: Bot) -> dict[str, str]:
+    """Which version of mbcbot serves which reviewed knowledge (the digest of its review stamps)."""
+    return {"version": __version__, "knowledge": knowledge_digest(bot.knowledge)}
 
 
 def _topics(bot: Bot) -> dict[str, Any]:

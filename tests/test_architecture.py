@@ -43,6 +43,7 @@ LAYERS = {
     "dialogue": 6,
     "bot": 7,
     "transcripts": 8,
+    "remote": 2,
     "botium": 7,
     "recording": 9,
     "replaying": 10,

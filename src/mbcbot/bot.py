@@ -11,7 +11,7 @@ from mbcbot import cache, model
 from mbcbot.dialogue import Dialogue
 from mbcbot.errors import Problem
 from mbcbot.matching import Matcher, SlideDetail, SlideIndex
-from mbcbot.model import Knowledge, Reply, Session
+from mbcbot.model import Answered, Exchange, Knowledge, Reply, Session
 from mbcbot.queries import QueryReader
 from mbcbot.spelling import Speller
 from mbcbot.text import Reader
@@ -88,6 +88,17 @@ class Bot:
                         message = f"slide {slide.number} ({slide.title}): its sample {sample!r} is answered {answered}"
                         problems.append(Problem(where, _samples_line(where, slide.number), message))
         return problems
+
+    def conversation(self) -> Exchange:
+        """A fresh conversation: each message's reply, in order, the session kept between them."""
+        session = Session()
+
+        def answered(message: str) -> Answered:
+            nonlocal session
+            reply, session = self.reply(message, session)
+            return reply, ()
+
+        return answered
 
     def welcome(self) -> str:
         """The opening lines of a conversation."""

@@ -121,6 +121,20 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--coverage", action="store_true", help="report the slides, sentences, safety rules and intents exercised"
     )
+    replay.add_argument(
+        "--url",
+        type=_service_url,
+        metavar="URL",
+        help="replay against the live service at URL (POST URL/api/v1/chat, the state token carried turn to turn)",
+    )
+    replay.add_argument("--cacert", metavar="FILE", help="with --url over HTTPS: trust the CA certificates in FILE")
+    replay.add_argument(
+        "--concurrency",
+        type=_side_by_side,
+        default=1,
+        metavar="N",
+        help=f"replay N transcripts side by side (default 1, at most {MAX_SIDE_BY_SIDE})",
+    )
 
     record = commands.add_parser(
         "record",
@@ -197,6 +211,15 @@ def _service_url(text: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
         raise argparse.ArgumentTypeError(f"not a service address: {text!r} (e.g. https://bot.example.org)")
     return text.strip().rstrip("/")
+
+
+MAX_SIDE_BY_SIDE = 64
+
+
+def _side_by_side(text: str) -> int:
+    if not text.strip().isdecimal() or not 1 <= int(text) <= MAX_SIDE_BY_SIDE:
+        raise argparse.ArgumentTypeError(f"not a number of transcripts from 1 to {MAX_SIDE_BY_SIDE}: {text!r}")
+    return int(text)
 
 
 def _iso_date(text: str) -> object:

@@ -317,6 +317,9 @@ class Reply(NamedTuple):
         )
 
 
+Answered = tuple[Reply, tuple[str, ...]]  # a reply, and what was wrong with the turn itself (a state a service lost)
+Exchange = Callable[[str], Answered]  # one conversation: each message's reply, in order
+
 REPLY_TEXTS = {"kind": str, "text": str, "notice": str, "rule": str, "call": str}
 SOURCE_TYPES = {name: int if name == "slide" else str for name in Source._fields}
 PASSAGE_TYPES = {"pack": str, "slide": int, "title": str, "heading": str, "source_line": str, "source_short": str}

@@ -9,20 +9,25 @@ import sys
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from mbcbot import __version__
 from mbcbot.bot import Bot
 from mbcbot.errors import Problem
 from mbcbot.model import COMMANDS, INTENTS, Knowledge
+from mbcbot.remote import Service
+from mbcbot.review import knowledge_digest
 from mbcbot.text import printable
-from mbcbot.transcripts import Result, load_transcript, replayed, transcript_files
+from mbcbot.transcripts import Replier, Result, load_transcript, replayed, transcript_files
 
 ALL_MATCH, MISMATCH, UNUSABLE = 0, 1, 2
 
 
-def replay_all(bot: Bot, paths: list[Path]) -> tuple[list[Result], list[Problem]]:
-    """Replay every transcript under `paths`; malformed ones are reported and the rest still run."""
-    results, problems = [], []
+def replay_all(replier: Replier, paths: list[Path], side_by_side: int = 1) -> tuple[list[Result], list[Problem]]:
+    """Replay every transcript under `paths` (`side_by_side` at a time); malformed ones are reported and the rest
+    still run. Results come in the order of the files, however many run at once."""
+    transcripts, problems = [], []
     files = transcript_files(paths)
     for path in paths:
         if not path.exists():
@@ -31,17 +36,26 @@ def replay_all(bot: Bot, paths: list[Path]) -> tuple[list[Result], list[Problem]
         transcript, found = load_transcript(path)
         problems += found
         if transcript is not None:
-            results.append(replayed(bot, transcript))
+            transcripts.append(transcript)
     if not files and not problems:
         problems.append(Problem(" ".join(map(str, paths)), 1, "no transcripts found (*.yaml, *.yml, *.convo.txt)"))
-    return results, problems
+    if side_by_side == 1:
+        return [replayed(replier, transcript) for transcript in transcripts], problems
+    with ThreadPoolExecutor(max_workers=side_by_side) as pool:
+        return list(pool.map(lambda transcript: replayed(replier, transcript), transcripts)), problems
 
 
 def replay_command(bot: Bot, args: argparse.Namespace) -> int:
-    """Run `mbcbot replay` with parsed arguments; returns the exit code."""
+    """Run `mbcbot replay` with parsed arguments (against the live service at `--url` when given); the exit code."""
+    service = Service(args.url, args.cacert) if args.url else None
+    if service is not None:
+        for line in served_lines(service, bot.knowledge):
+            print(printable(line), file=sys.stderr)
     started = time.perf_counter()
-    results, problems = replay_all(bot, [Path(p) for p in args.paths])
+    results, problems = replay_all(service or bot, [Path(p) for p in args.paths], args.concurrency)
     seconds = time.perf_counter() - started
+    if service is not None and service.retries.summary():
+        print(printable(f"mbcbot: {service.retries.summary()}"), file=sys.stderr)
     for problem in problems:
         print(printable(str(problem)), file=sys.stderr)
     details = mismatch_details(results, args.verbose)
@@ -67,6 +81,20 @@ def replay_command(bot: Bot, args: argparse.Namespace) -> int:
 
 
 # Reports of a replay
+
+
+def served_lines(service: Service, knowledge: Knowledge) -> list[str]:
+    """Which version and knowledge the service says it serves, and a warning for each that is not this replay's."""
+    served, digest = service.version(), knowledge_digest(knowledge)
+    lines = [f"mbcbot: replaying against {service.url}: mbcbot {served['version']}, knowledge {served['knowledge'][:12]}"]
+    if served["version"] != __version__:
+        lines.append(f"mbcbot: warning: the service runs mbcbot {served['version']}, this replay {__version__}")
+    if served["knowledge"] != digest:
+        lines.append(
+            f"mbcbot: warning: the service serves other reviewed knowledge ({served['knowledge'][:12]}) than this "
+            f"replay's ({digest[:12]}): replies may differ"
+        )
+    return lines
 
 
 def summary_line(results: Sequence[Result], problems: Sequence[Problem]) -> str:

@@ -11,12 +11,11 @@ import difflib
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from mbcbot.bot import Bot
 from mbcbot.botium import convo_turns
 from mbcbot.errors import Problem, shown
-from mbcbot.model import Reply, Session
+from mbcbot.model import Exchange, Reply
 from mbcbot.regexes import quoted, regex_problem
 from mbcbot.schema import FileCheck
 from mbcbot.yamlfile import read_yaml
@@ -138,13 +137,21 @@ def _expectation(check: FileCheck, key: str, value: Any, line: int) -> Any:
     return list(items)
 
 
-def replayed(bot: Bot, transcript: Transcript) -> Result:
+class Replier(Protocol):
+    """What a transcript is replayed against: a bot in this process, or a live service (`remote.Service`)."""
+
+    def conversation(self) -> Exchange:
+        """A fresh conversation."""
+        ...
+
+
+def replayed(replier: Replier, transcript: Transcript) -> Result:
     """Replay every turn of a transcript in one fresh conversation."""
-    session = Session()
+    answered = replier.conversation()
     results = []
     for turn in transcript.turns:
-        reply, session = bot.reply(turn.user, session)
-        failures = tuple(mismatches(turn.expect, reply))
+        reply, problems = answered(turn.user)
+        failures = (*problems, *mismatches(turn.expect, reply))
         results.append(TurnResult(turn, reply, failures, unified_diff(turn.expect, reply) if failures else ""))
     return Result(transcript, tuple(results))
 

@@ -85,7 +85,7 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def kill(self) -> None:
-        """Kill it outright, as a crash would (it runs one process: --workers 1)."""
+        """Kill it and its workers outright, as a crash would."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)

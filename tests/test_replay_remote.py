@@ -174,3 +174,19 @@ def test_reply_from_dict_refuses_what_does_not_fit(bot: Bot) -> None:
     ]:
         with pytest.raises(ValueError, match=fragment):
             Reply.from_dict({**data, field: value})
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--url", "ftp://bot.test"], "not a service address"),
+        (["--url", "http://bot.test", "--concurrency", "0"], "not a number of transcripts from 1 to 64"),
+        (["--url", "http://bot.test", "--concurrency", "65"], "not a number of transcripts from 1 to 64"),
+    ],
+)
+def test_replay_refuses_a_bad_address_or_concurrency(args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from mbcbot.cli import main
+
+    with pytest.raises(SystemExit) as exit_code:
+        main(["replay", *args])
+    assert exit_code.value.code == 2 and fragment in capsys.readouterr().err

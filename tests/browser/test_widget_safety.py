@@ -287,3 +287,18 @@ def test_screenshot_of_the_emergency_line_with_the_service_down(page: Page, base
     widget.open()
     expect(failure(widget).locator(".urgent a")).to_have_text("999")
     page.screenshot(path=screenshots / "widget-service-down-desktop.png")
+
+
+def test_a_translated_emergency_line_is_used_when_it_names_the_number(page: Page, base_url: str) -> None:
+    page.route("**/api/v1/chat", lambda route: route.abort())
+    german = "Im Notfall wählen Sie {emergency_number} oder rufen Sie Ihren Arzt an."
+    widget = host(page, base_url, tag(base_url, emergency=german, emergency_number="112"))
+    widget.open()
+    assert_emergency_line(failure(widget), german, "112", "112")
+
+
+def test_a_translated_emergency_line_without_the_number_is_ignored(page: Page, base_url: str, bot: Bot) -> None:
+    page.route("**/api/v1/chat", lambda route: route.abort())
+    widget = host(page, base_url, tag(base_url, emergency="Rufen Sie Ihren Arzt an.", emergency_number="112"))
+    widget.open()
+    assert_emergency_line(failure(widget), lines(bot)("emergency"), "112", "112")  # never a line without the number

@@ -70,9 +70,9 @@ def failure(widget: Widget, message: str = EMERGENCY) -> Locator:
     return bubble
 
 
-def assert_emergency_line(bubble: Locator, line: str, number: str, digits: str) -> None:
-    expect(bubble.locator(".urgent")).to_have_text(line.replace("{emergency_number}", number))
-    call = bubble.locator(".urgent a")
+def assert_emergency_line(bubble: Locator, line: str, number: str, digits: str, where: str = ".urgent") -> None:
+    expect(bubble.locator(where)).to_have_text(line.replace("{emergency_number}", number))
+    call = bubble.locator(f"{where} a")
     expect(call).to_have_count(1)
     expect(call).to_have_text(number)
     expect(call).to_have_attribute("href", f"tel:{digits}")
@@ -302,3 +302,13 @@ def test_a_translated_emergency_line_without_the_number_is_ignored(page: Page, b
     widget = host(page, base_url, tag(base_url, emergency="Rufen Sie Ihren Arzt an.", emergency_number="112"))
     widget.open()
     assert_emergency_line(failure(widget), lines(bot)("emergency"), "112", "112")  # never a line without the number
+
+
+def test_the_open_panel_always_shows_what_to_do_in_an_emergency(page: Page, base_url: str, bot: Bot) -> None:
+    widget = host(page, base_url, tag(base_url, emergency_number="999"))
+    widget.open()
+    banner = page.locator("mbcbot-widget .banner")
+    assert_emergency_line(page.locator("mbcbot-widget .panel"), lines(bot)("emergency"), "999", "999", ".banner")
+    expect(banner).to_be_in_viewport(ratio=1)
+    widget.ask(LIVER)
+    expect(banner).to_be_in_viewport(ratio=1)  # still in sight under the header once the conversation scrolls

@@ -248,7 +248,8 @@
     ui.close.appendChild(icon(CLOSE_ICON));
     var header = el('div', 'header');
     header.append(el('h2', 'title', null, LINES.title), ui.restart, ui.close);
-    ui.panel.append(ui.log, ui.status, ui.form, ui.chips, header);
+    // What to do in an emergency, always in sight under the header, whatever the conversation holds.
+    ui.panel.append(ui.log, ui.status, ui.form, ui.chips, header, emergencyLine('banner'));
     ui.live = el('div', 'sr-only', { 'aria-live': 'polite', 'aria-atomic': 'true' });
     ui.root.append(ui.launcher, ui.panel, ui.live);
     shadow.append(ui.link, ui.root);

@@ -150,6 +150,13 @@ def in_lexicon(content: str, line: int, fragment: str) -> Break:
     return apply
 
 
+def topic_id_in_two_lexicons(root: Path) -> Expected:
+    """The shared lexicon and the pack's own give one not-covered subject id to two subjects."""
+    (root / LEXICON).write_text(lexicon(not_covered="\n  - id: vampires\n    topic: Vampires\n    terms: [vampire]"))
+    (root / PACK_LEXICON).write_text("not_covered:\n  - id: vampires\n    topic: Bats\n    terms: [bat]\n", encoding="utf-8")
+    return Expected(PACK_LEXICON, 2, "not-covered subject id 'vampires' of 'Bats' is already the id of 'Vampires' in")
+
+
 def substituted(file: str, old: str, new: str, fragment: str) -> Break:
     """Replace the one `old` in `file` by `new`; the problem is on the line it stood on."""
 
@@ -266,8 +273,8 @@ CASES: dict[str, Break] = {
     "variant-in-slide-text": in_lexicon(lexicon("\n  belly: [jaundice]"), 4, "synonym 'jaundice' stands in the slide text"),
     "variant-claimed-twice": in_lexicon(lexicon("\n  belly: [tummy]\n  liver: [tummy]"), 5, "'tummy' is already claimed"),
     "not-covered-term-in-slide-text": in_lexicon(
-        lexicon(not_covered="\n  - topic: Jaundice\n    terms: [jaundice]"),
-        6,
+        lexicon(not_covered="\n  - id: jaundice\n    topic: Jaundice\n    terms: [jaundice]"),
+        7,
         "not-covered term 'jaundice' stands in the slide text",
     ),
     "unquoted-yes-in-synonyms": in_lexicon(
@@ -284,9 +291,26 @@ CASES: dict[str, Break] = {
     "unquoted-off-as-form": in_lexicon(
         lexicon(forms="\n  off: of"), 3, f"a word of 'forms' must be non-empty text, not a boolean (False): {BOOLEAN}"
     ),
+    "not-covered-subject-without-id": in_lexicon(
+        lexicon(not_covered="\n  - topic: Vampires\n    terms: [vampire]"), 5, "a not-covered subject has no 'id'"
+    ),
+    "not-covered-id-not-lowercase-words": in_lexicon(
+        lexicon(not_covered="\n  - id: Vampires etc\n    topic: Vampires\n    terms: [vampire]"),
+        5,
+        "not-covered subject 'Vampires' has id 'Vampires etc': an id is lowercase words joined by '-'",
+    ),
+    "not-covered-id-used-twice": in_lexicon(
+        lexicon(
+            not_covered="\n  - id: vampires\n    topic: Vampires\n    terms: [vampire]"
+            "\n  - id: vampires\n    topic: Bats\n    terms: [bat]"
+        ),
+        8,
+        "not-covered subject id 'vampires' is already the id of 'Vampires' on line 5",
+    ),
+    "not-covered-id-in-two-lexicons": topic_id_in_two_lexicons,
     "null-as-not-covered-term": in_lexicon(
-        lexicon(not_covered="\n  - topic: Jaundice\n    terms: [~]"),
-        6,
+        lexicon(not_covered="\n  - id: jaundice\n    topic: Jaundice\n    terms: [~]"),
+        7,
         f"a term of 'Jaundice' must be non-empty text, not nothing: {NOTHING}",
     ),
     "unquoted-no-as-slide-title": on_slide_5(

@@ -19,6 +19,7 @@ from mbcbot.cli import main, parser
 
 CONTRACT = {
     "kind", "slides", "quotes", "text", "sources", "notice", "suggestions", "rule", "intro", "passages", "lines", "hints", "call",
+    "uncovered",
 }  # fmt: skip
 FILE_LINE = re.compile(r"^\S+\.yaml:\d+: \S", re.MULTILINE)
 

@@ -364,6 +364,14 @@ def test_a_question_joined_to_a_question_about_an_uncovered_subject_is_answered_
     reply, _ = bot.reply("is pain relief part of treatment or is that just at the end")
     assert (reply.kind, reply.slides) == ("answer", (8,))
     assert "(Palliative, hospice and end-of-life care)" in reply.text
+    assert reply.uncovered == ("palliative-hospice-and-end-of-life-care",)  # the subject's id, for /metrics and front ends
+
+
+def test_a_fallback_names_the_ids_of_the_subjects_not_covered_in_the_order_named(bot: Bot) -> None:
+    reply, _ = bot.reply("tell me about vaccines and sport")
+    assert (reply.kind, reply.rule, reply.uncovered) == ("fallback", "not-covered", ("vaccines", "sport"))
+    assert "(Vaccines; Sport)" in reply.text
+    assert bot.reply("liver")[0].uncovered == ()
 
 
 @pytest.mark.parametrize("word", ["bold", "swears", "ball", "meen"])
@@ -498,6 +506,7 @@ def test_a_story_sentence_about_an_uncovered_subject_does_not_stop_the_question_
     reply, _ = bot.reply("my son says her cancer is metastatic now. he set up this computer for me. what does that word mean?")
     assert (reply.kind, reply.slides) == ("answer", (1,))
     assert "(Coding and computers)" in reply.text
+    assert reply.uncovered == ("coding-and-computers",)
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ START_BOUND = 30.0  # seconds for a process to start, first run (validation, cac
 MBCBOT = str(Path(sys.executable).with_name("mbcbot"))
 CONTRACT = {
     "kind", "slides", "quotes", "text", "sources", "notice", "suggestions", "rule", "intro", "passages", "lines", "hints", "call",
+    "uncovered",
 }  # fmt: skip
 ANSWERED = frozenset({"answer"})
 FALLBACK = frozenset({"fallback"})

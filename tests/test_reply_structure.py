@@ -79,6 +79,7 @@ def test_the_json_contract_carries_the_structure(bot: Bot) -> None:
     ]
     assert data["lines"] == ['Say "more" for the whole slide.'] and data["intro"] == []
     assert data["hints"] == data["lines"] and data["call"] == ""  # the hint only points at the "more" suggestion
+    assert data["uncovered"] == []
     restarted, _ = bot.reply("start over", session)
     assert restarted.intro == ("Let's start over.",) or not restarted.passages
     emergency, _ = bot.reply("I can't breathe")
@@ -91,6 +92,7 @@ def test_hints_are_the_lines_that_only_point_at_the_suggestions(bot: Bot) -> Non
     assert advice.kind == "advice" and advice.hints == advice.lines[1:] and advice.suggestions == ("Liver",)
     fallback, _ = bot.reply("what about hair loss")
     assert fallback.kind == "fallback" and fallback.hints == fallback.lines[-1:] and len(fallback.suggestions) > 1
+    assert fallback.uncovered == ("hair-loss-and-wigs",) and fallback.as_dict()["uncovered"] == ["hair-loss-and-wigs"]
     assert all(title in fallback.hints[0] for title in fallback.suggestions)
     whole, _ = bot.reply("slide 5")
     assert whole.hints == () and whole.passages[0].source_short.startswith('Source: "When')

@@ -369,9 +369,8 @@ class Dialogue:
         if also:
             names = ", ".join(self.voice.line("slide_name", title=s.title, number=s.number) for s in also)
             extra.append(self.voice.line("also_on", titles=names))
-        if uncovered:
-            extra.append(self.voice.line("fallback_part", topic="; ".join(uncovered)))
-        return self.voice.quoting("answer", blocks, extra, "match", self.navigator.next_suggestions(slides[0]), hints)
+        suggestions = self.navigator.next_suggestions(slides[0])
+        return self.voice.quoting("answer", blocks, extra, "match", suggestions, hints, uncovered)
 
     def _fallback(self, query: Query, ranked: list[Candidate]) -> Reply:
         if not (query.not_covered or query.known or query.unknown):
@@ -379,13 +378,11 @@ class Dialogue:
                 return self.voice.simple("clarify", "say_more", "clarify:say-more", self.navigator.titles)
             lines = [self.voice.line("not_understood")]  # "hmm", "a a a", "{{7*7}}"
         elif query.not_covered:
-            lines = [self.voice.line("fallback_topic", topic="; ".join(query.not_covered))]
+            lines = [self.voice.line("fallback_topic", topic=self.voice.topic_names(query.not_covered))]
         else:
             lines = [self.voice.line("fallback")]
         near = [c.slide for c in ranked[:3]] or list(self.slides[:MAX_OFFERED])  # sharing a word with it, else the topics
-        lines.append(self.voice.line("fallback_suggest", titles=titles(near)))
-        suggestions, hints = tuple(s.title for s in near), (lines[-1],)  # the last line only names the suggestions
-        return Reply("fallback", " ".join(lines), rule="not-covered", suggestions=suggestions, lines=tuple(lines), hints=hints)
+        return self.voice.fallback(lines, near, query.not_covered)
 
 
 def _telling(query: Query, terms: tuple[str, ...]) -> bool:

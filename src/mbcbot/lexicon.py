@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ LANGUAGE_KEYS = {"stopwords", "forms", "why"}  # how people talk, whatever the p
 PACK_KEYS = {"synonyms", "not_covered", "because", "linking", "places"}  # bound to slide words: a pack's own lexicon.yaml
 RARITY_SAMPLE = 2_000  # sentences counted to tell a phrase's rarest word: enough to know "the" from "jaundice"
 SHARED = ""  # the owner of the shared file's entries (a pack's entries are owned by its id)
+TOPIC_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # lowercase words joined by "-": hair-loss-and-wigs
 
 
 class LexiconFile(NamedTuple):
@@ -44,7 +46,8 @@ class _Entries(NamedTuple):
 
     stopwords: set[tuple[str, ...]]
     synonyms: dict[tuple[str, ...], tuple[str, ...]]
-    not_covered: dict[tuple[str, ...], str]
+    not_covered: dict[tuple[str, ...], str]  # a term's stems -> its subject's id
+    topics: dict[str, tuple[str, int]]  # a subject's id -> its topic and the line of its id
     words: set[str]
     why: set[tuple[str, ...]]
     because: list[tuple[str, ...]]
@@ -65,6 +68,7 @@ def lexicon_from(files: list[LexiconFile], slides: tuple[Slide, ...], reader: Re
     found = [_entries(file, tuple(s for s in slides if file.owner in (SHARED, s.pack)), reader, forms, claimed) for file in files]
     held = set().union(*(reader.together(slide.sentences, forms) for slide in slides))
     held |= set().union(*(reader.stems(text, forms) for slide in slides for text in (slide.title, *slide.keywords)))
+    _check_topic_ids(files, found)
     phrases = {key for entries in found for key in (*entries.synonyms, *entries.not_covered) if len(key) > 1}
     standing = _standing(phrases, slides, held, reader, forms) | {(word,) for word in held}
     synonyms: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -81,6 +85,7 @@ def lexicon_from(files: list[LexiconFile], slides: tuple[Slide, ...], reader: Re
         forms=FrozenMap(forms),
         synonyms=FrozenMap(synonyms),
         not_covered=FrozenMap(not_covered),
+        topics=FrozenMap({topic_id: topic for entries in found for topic_id, (topic, _) in entries.topics.items()}),
         words=frozenset(set(forms) | set(forms.values())).union(*(entries.words for entries in found)),
         why=frozenset().union(*(entries.why for entries in found)),
         because=tuple(dict.fromkeys(key for entries in found for key in entries.because)),
@@ -145,7 +150,7 @@ def _entries(
             if check.text_value(variant, where, label) is None:
                 continue
             synonyms[claim(variant, where, f"synonym:{target}", False)] = target_stems
-    not_covered = _not_covered(data, check, claim)
+    not_covered, topics = _not_covered(data, check, claim)
     why = {stems(p, forms) for p in check.texts(data, "why", "the lexicon")}
     because = [(stems(phrase, forms), phrase) for phrase in check.texts(data, "because", "the lexicon")]
     phrases = {key for key, *_ in longer} | {key for key, _ in because}
@@ -165,6 +170,7 @@ def _entries(
         stopwords=stopwords,
         synonyms=synonyms,
         not_covered=not_covered,
+        topics=topics,
         words=known_words,
         why={p for p in why if p},
         because=[key for key, _ in because if key],
@@ -230,13 +236,18 @@ def _stopwords(data: LineDict, check: FileCheck, claim: Any) -> set[tuple[str, .
     return found
 
 
-def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str, ...], str]:
+def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> tuple[dict[tuple[str, ...], str], dict[str, tuple[str, int]]]:
+    """Each not-covered term's stems with its subject's id, and each subject's topic (with its line) by id."""
     found: dict[tuple[str, ...], str] = {}
+    topics: dict[str, tuple[str, int]] = {}
     items = check.sequence(data.get("not_covered", []), data.line_of("not_covered"), "'not_covered'")
     for index, item in enumerate(items):
         entry = check.mapping(item, items.line_of(index), "a not-covered subject")
-        check.keys(entry, "a not-covered subject", {"topic", "terms"})
+        check.keys(entry, "a not-covered subject", {"id", "topic", "terms"})
         topic = check.text(entry, "topic", "a not-covered subject")
+        topic_id = _topic_id(check, entry, topic, topics)
+        if topic_id:
+            topics.setdefault(topic_id, (topic, entry.line_of("id")))
         terms, label = (
             check.sequence(entry.get("terms", []), entry.line_of("terms"), f"terms of {topic!r}"),
             f"a term of {topic!r}",
@@ -244,8 +255,35 @@ def _not_covered(data: LineDict, check: FileCheck, claim: Any) -> dict[tuple[str
         for position, term in enumerate(terms):
             if check.text_value(term, terms.line_of(position), label) is None:
                 continue
-            found[claim(term, terms.line_of(position), f"not-covered term:{topic}", False)] = topic
-    return found
+            found[claim(term, terms.line_of(position), f"not-covered term:{topic}", False)] = topic_id
+    return found, topics
+
+
+def _topic_id(check: FileCheck, entry: LineDict, topic: str, earlier: dict[str, tuple[str, int]]) -> str:
+    """A not-covered subject's id, with a problem when it is not lowercase words joined by "-" or is used twice."""
+    topic_id = check.text(entry, "id", f"not-covered subject {topic!r}")
+    line = entry.line_of("id")
+    if topic_id and not TOPIC_ID.fullmatch(topic_id):
+        check.problem(line, f"not-covered subject {topic!r} has id {topic_id!r}: an id is lowercase words joined by '-'")
+    elif topic_id in earlier:
+        check.problem(
+            line,
+            f"not-covered subject id {topic_id!r} is already the id of {earlier[topic_id][0]!r} on line {earlier[topic_id][1]}",
+        )
+    return topic_id
+
+
+def _check_topic_ids(files: list[LexiconFile], found: list[_Entries]) -> None:
+    """A problem for each not-covered subject whose id an earlier lexicon file gives another subject (ids are unique across packs)."""
+    seen: dict[str, tuple[str, str]] = {}  # id -> topic, and the file that gave it
+    for file, entries in zip(files, found, strict=True):
+        for topic_id, (topic, line) in entries.topics.items():
+            if topic_id in seen:
+                first, where = seen[topic_id]
+                file.check.problem(
+                    line, f"not-covered subject id {topic_id!r} of {topic!r} is already the id of {first!r} in {where}"
+                )
+            seen.setdefault(topic_id, (topic, file.check.file))
 
 
 def _standing(

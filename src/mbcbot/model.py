@@ -119,13 +119,14 @@ class Lexicon(NamedTuple):
     stopwords: frozenset[tuple[str, ...]]
     forms: Mapping[str, str]
     synonyms: Mapping[tuple[str, ...], tuple[str, ...]]
-    not_covered: Mapping[tuple[str, ...], str]
+    not_covered: Mapping[tuple[str, ...], str]  # a term -> the id of the subject not covered
     words: frozenset[str]
     why: frozenset[tuple[str, ...]] = frozenset()
     because: tuple[tuple[str, ...], ...] = ()
     linking: frozenset[str] = frozenset()  # stems that count for a slide holding them, not against one without
     places: Mapping[str, tuple[str, ...]] = FrozenMap()  # a body part's stem -> the slide words it means, asked where
     where: frozenset[str] = frozenset()  # stems that ask where the cancer goes ("spread"): a place then means its words
+    topics: Mapping[str, str] = FrozenMap()  # a subject not covered: its id -> the topic a reply names ("Hair loss and wigs")
 
 
 class Rule(NamedTuple):
@@ -258,7 +259,7 @@ class Reply(NamedTuple):
     (`intro`), each quoted slide (`passages`), the framing lines after them (`lines`: all of a reply that quotes
     nothing), then each passage's source line and the `notice`. `hints` are those of `lines` that only point at the
     `suggestions` (a front end showing them as buttons may leave them out); `call` is the number an emergency reply
-    tells the person to call.
+    tells the person to call; `uncovered` the ids of the subjects not covered that the message named, in its order.
     """
 
     kind: str
@@ -275,6 +276,7 @@ class Reply(NamedTuple):
     lines: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
     call: str = ""
+    uncovered: tuple[str, ...] = ()
 
     def as_dict(self, explain: bool = False) -> dict[str, object]:
         """The JSON reply contract (see README)."""
@@ -292,6 +294,7 @@ class Reply(NamedTuple):
             "lines": list(self.lines),
             "hints": list(self.hints),
             "call": self.call,
+            "uncovered": list(self.uncovered),
         }
         if explain:
             data["explanation"] = dict(self.explanation)
@@ -314,6 +317,7 @@ class Reply(NamedTuple):
             passages=tuple(_passage(item) for item in _items(data, "the reply", "passages", dict)),
             lines=strings("lines"),
             hints=strings("hints"),
+            uncovered=strings("uncovered"),
         )
 
 

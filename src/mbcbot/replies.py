@@ -146,8 +146,12 @@ class Voice:
         rule: str,
         suggestions: tuple[str, ...],
         hints: tuple[str, ...] = (),
+        uncovered: tuple[str, ...] = (),
     ) -> Reply:
-        """A reply quoting slides: each slide's quotes, the extra lines (`hints` among them), sources and notice."""
+        """A reply quoting slides: each slide's quotes, the extra lines (`hints` among them), a line naming the
+        `uncovered` subjects the message also asked about (their ids), sources and notice."""
+        if uncovered:
+            extra = [*extra, self.line("fallback_part", topic=self.topic_names(uncovered))]
         parts = []
         for slide, quotes in blocks:
             parts.append(self.heading(slide) + "\n" + "\n".join(f"  {q}" for q in quotes))
@@ -171,7 +175,27 @@ class Voice:
             passages=passages,
             lines=tuple(extra),
             hints=hints,
+            uncovered=uncovered,
         )
+
+    def fallback(self, lines: list[str], near: Sequence[Slide], uncovered: tuple[str, ...]) -> Reply:
+        """The reply when nothing answers: `lines`, then a line offering the `near` slides as suggestions."""
+        offer = self.line("fallback_suggest", titles=titles(near))  # it only names the suggestions: a hint
+        shown = (*lines, offer)
+        suggestions = tuple(slide.title for slide in near)
+        return Reply(
+            "fallback",
+            " ".join(shown),
+            rule="not-covered",
+            suggestions=suggestions,
+            lines=shown,
+            hints=(offer,),
+            uncovered=uncovered,
+        )
+
+    def topic_names(self, uncovered: Iterable[str]) -> str:
+        """The topics of subjects not covered, by their ids, as a reply names them ("Driving; Sport")."""
+        return "; ".join(self.knowledge.lexicon.topics[topic_id] for topic_id in uncovered)
 
 
 def told(pack: Pack) -> dict[str, str]:

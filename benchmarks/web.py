@@ -48,10 +48,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(workers: int) -> Iterator[str]:
-    """A running `mbcbot serve` on loopback; stopped on exit, whatever happens."""
+def server(workers: int, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """A running `mbcbot serve` on loopback, with MBCBOT_* `settings`; stopped on exit, whatever happens."""
     port = free_port()
-    env = {**os.environ, "MBCBOT_SECRET": "benchmark", "MBCBOT_RATE_LIMIT": "0"}
+    env = {**os.environ, "MBCBOT_SECRET": "benchmark", "MBCBOT_RATE_LIMIT": "0", **(settings or {})}
     mbcbot = str(Path(sys.executable).with_name("mbcbot"))
     command = [mbcbot, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -99,7 +99,7 @@ def _ms(output: str, label: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def _median(rows: list[dict[str, float]]) -> dict[str, float]:
+def median(rows: list[dict[str, float]]) -> dict[str, float]:
     """Each figure's median over the runs (errors summed)."""
     middle = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
     return {**middle, "errors": sum(row["errors"] for row in rows)}
@@ -114,20 +114,26 @@ def measured(workers: int, seconds: int, connections: int, repeats: int, script:
         wrk(f"{base}/healthz", 2, connections)  # warm up
         wrk(base, 2, connections, script)
         runs = [(wrk(f"{base}/healthz", seconds, connections), wrk(base, seconds, connections, script)) for _ in range(repeats)]
-    health, chat = (_median([run[i] for run in runs]) for i in (0, 1))
+    health, chat = (median([run[i] for run in runs]) for i in (0, 1))
     return health, chat, statistics.median(pair[1]["rate"] / pair[0]["rate"] for pair in runs)
+
+
+@contextmanager
+def chat_script() -> Iterator[str]:
+    """A wrk script that POSTs the chat MESSAGES in turn; removed on exit."""
+    bodies = ", ".join(f'[[{{"message": "{m}"}}]]' for m in MESSAGES)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(POST_SCRIPT % bodies)
+    try:
+        yield handle.name
+    finally:
+        os.unlink(handle.name)
 
 
 def report(seconds: int, connections: int, repeats: int = 5) -> list[str]:
     """The web benchmark table, as Markdown lines."""
-    bodies = ", ".join(f'[[{{"message": "{m}"}}]]' for m in MESSAGES)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(POST_SCRIPT % bodies)
-        script = handle.name
-    try:
+    with chat_script() as script:
         figures = {workers: measured(workers, seconds, connections, repeats, script) for workers in (1, 2)}
-    finally:
-        os.unlink(script)
     lines = [
         f"wrk, 2 threads, {connections} connections, {seconds} s per run, on loopback; rate limit off. "
         f"healthz and chat runs alternate, {repeats} of each per server; the figures are medians (errors: the sum), "

@@ -55,6 +55,7 @@ LAYERS = {
     "web.limits": 9,
     "web.jsonbodies": 9,
     "web.widget": 9,
+    "web.metrics": 9,
     "web.connections": 10,
     "web.chatroute": 10,
     "web.guard": 11,
@@ -71,6 +72,7 @@ LIBRARY_HOMES = {
     "prompt_toolkit": "chat",
     "uvicorn": "web.server",
     "orjson": "web.jsonbodies",
+    "prometheus_client": "web.metrics",
 }
 WEB_LIBRARY = "starlette"
 

@@ -2,7 +2,8 @@
 
 Every front end is driven with messages holding a marker word (MARKER) and an answered question
 (ANSWERED): the engine, `mbcbot ask` and piped `mbcbot chat` (in-process and as real processes with a
-throw-away HOME), the terminal chat, and the web API (in-process, and `mbcbot serve` under uvicorn).
+throw-away HOME), the terminal chat, and the web API (in-process, and `mbcbot serve` under uvicorn, whose
+/metrics holds no words either).
 In-process runs repeat at every log level (DEBUG, INFO, WARNING) with every logger captured; the served
 run logs at DEBUG, which holds everything INFO and WARNING would. Refused requests (422, 413, 429), bad
 state tokens and internal errors are covered too.
@@ -401,7 +402,7 @@ def free_port() -> int:
 @pytest.mark.parametrize("opt_in", [False, True], ids=["default", "log-messages"])
 def test_served_logs_hold_no_words_unless_the_operator_opts_in(private_home: Path, opt_in: bool) -> None:
     port = free_port()
-    env = {**os.environ, "MBCBOT_SECRET": SECRET, "MBCBOT_RATE_BURST": str(len(REQUESTS) + 2)}
+    env = {**os.environ, "MBCBOT_SECRET": SECRET, "MBCBOT_RATE_BURST": str(len(REQUESTS) + 2), "MBCBOT_METRICS": "1"}
     if opt_in:
         env["MBCBOT_LOG_MESSAGES"] = "1"
     server = subprocess.Popen(
@@ -422,11 +423,13 @@ def test_served_logs_hold_no_words_unless_the_operator_opts_in(private_home: Pat
                     time.sleep(0.1)
             responses = send_every_request(http)
             limited = [http.post(CHAT, json={"message": MESSAGES[0]}).status_code for _ in range(10)]
+            metrics = http.get("/metrics").text
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0].decode("utf-8", "replace")
     assert_nothing_leaked(responses)
     assert 429 in limited
+    assert "mbcbot_replies_total{" in metrics and not leaked(metrics)  # counts without words, whatever the log keeps
     for status in (200, 413, 422, 429):
         assert f"POST /api/v1/chat {status}" in output
     assert "Traceback" not in output

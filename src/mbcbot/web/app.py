@@ -2,7 +2,7 @@
 
 POST /api/v1/chat {message, state?} -> {reply, state, state_reset}; GET /api/v1/topics;
 GET /healthz; GET /api/v1/version; GET /widget.js, /widget.css and their versioned copies under /widget/VERSION/;
-GET / (a demo page); GET /openapi.json.
+GET / (a demo page); GET /openapi.json; with metrics on, GET /metrics (see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from mbcbot.review import knowledge_digest
 from mbcbot.web.chatroute import PATH, Chat
 from mbcbot.web.guard import Guard
 from mbcbot.web.jsonbodies import JSON, error, json_bytes, json_value
+from mbcbot.web.metrics import PATH as METRICS_PATH
+from mbcbot.web.metrics import Metrics
 from mbcbot.web.settings import WebSettings
 from mbcbot.web.state import StateCodec
 from mbcbot.web.widget import MOVING, PATHS, static_file, widget_files, widget_lines
@@ -37,7 +39,8 @@ KEPT = {"Cache-Control": "public, max-age=31536000, immutable"}  # a versioned a
 
 def create_app(bot: Bot, settings: WebSettings) -> Starlette:
     """The web application over a loaded bot."""
-    chat = Chat(bot, StateCodec(settings.secret, settings.state_max_age, bot.knowledge.fits), settings.log_messages)
+    metrics = Metrics(bot.knowledge, settings.metrics_folder) if settings.metrics else None
+    chat = Chat(bot, StateCodec(settings.secret, settings.state_max_age, bot.knowledge.fits), settings.log_messages, metrics)
     routes = [
         Route(PATH, chat.endpoint, methods=["POST"]),
         Route("/api/v1/topics", _always(json_bytes(_topics(bot)), JSON.media_type)),
@@ -49,7 +52,10 @@ def create_app(bot: Bot, settings: WebSettings) -> Starlette:
     for path, kind in PATHS.items():
         routes.append(Route(path, _always(files.content(path), KINDS[kind], CACHED if path in MOVING else KEPT)))
     routes.append(Route("/", _always(static_file("demo.html"), "text/html; charset=utf-8", CACHED)))
-    middleware = [Middleware(Guard, settings=settings, chat=chat)]
+    if metrics is not None:
+        routes.append(Route(METRICS_PATH, metrics.endpoint))
+    served = frozenset(route.path for route in routes)
+    middleware = [Middleware(Guard, settings=settings, chat=chat, metrics=metrics, served=served)]
     if settings.cors_origins:
         cors = Middleware(
             CORSMiddleware,

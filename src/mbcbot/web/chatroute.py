@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from mbcbot.bot import Bot
 from mbcbot.web.jsonbodies import JSON, error, json_value
+from mbcbot.web.metrics import Metrics
 from mbcbot.web.state import StateCodec
 
 PATH = "/api/v1/chat"
@@ -22,10 +23,11 @@ Scope = MutableMapping[str, Any]
 class Chat:
     """Chat requests, from their body to the response: the reply, or the error saying why there is none."""
 
-    def __init__(self, bot: Bot, codec: StateCodec, log_messages: bool) -> None:
+    def __init__(self, bot: Bot, codec: StateCodec, log_messages: bool, metrics: Metrics | None = None) -> None:
         self.bot = bot
         self.codec = codec
         self.log_messages = log_messages
+        self.metrics = metrics
         self.limit = bot.knowledge.conversation.max_message_chars
         self.too_long = bot.dialogue.voice.line("too_long", max_chars=self.limit)
 
@@ -75,7 +77,7 @@ class Chat:
         return None
 
     def answer(self, message: str, state: str | None, scope: Scope) -> Response:
-        """The reply, the next state and whether the state sent was refused; the outcome noted for the log."""
+        """The reply, the next state and whether the state sent was refused; the outcome noted for the log and counted."""
         now = time.time()
         session = self.codec.session(state, now)
         reply, after = self.bot.reply(message, session)
@@ -84,6 +86,8 @@ class Chat:
         if self.log_messages:
             outcome["message"] = message
         reset = bool(state) and session is None
+        if self.metrics is not None:
+            self.metrics.replied(reply, reset)
         return JSON({"reply": reply.as_dict(), "state": self.codec.token(after, now), "state_reset": reset})
 
 

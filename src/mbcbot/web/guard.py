@@ -1,4 +1,5 @@
-"""The guard around every request: a request id, the rate limit, the body cap, security headers, a log line without words."""
+"""The guard around every request: a request id, the rate limit, the body cap, security headers, a log line without
+words, and the request counted (when metrics are on)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from mbcbot.text import printable
 from mbcbot.web.chatroute import PATH, Chat
 from mbcbot.web.jsonbodies import error
 from mbcbot.web.limits import RateLimiter
+from mbcbot.web.metrics import Metrics
 from mbcbot.web.settings import WebSettings
 from mbcbot.web.widget import PATHS as WIDGET_PATHS
 
 log = logging.getLogger("mbcbot.web")
+OTHER = "other"  # the route counted for a path no route serves: a path may carry words, and has no bound
 
 
 class BodyTooLarge(Exception):
@@ -65,10 +68,20 @@ class Exchange:
 class Guard:
     """Every request: a request id, the rate limit, the body cap, security headers, and a log line without words."""
 
-    def __init__(self, app: ASGIApp, settings: WebSettings, chat: Chat) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: WebSettings,
+        chat: Chat,
+        metrics: Metrics | None = None,
+        served: frozenset[str] = frozenset(),
+    ) -> None:
+        """`metrics`: where each request is counted, by its route: its path when one of the `served` paths, else "other"."""
         self.app = app
         self.settings = settings
         self.chat = chat
+        self.metrics = metrics
+        self.served = served
         self.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
         self.security = security_headers(settings)
 
@@ -93,12 +106,18 @@ class Guard:
             log.error("internal error %s %s\n%s", request_id, type(failure).__name__, frames.rstrip())
             await exchange.respond(error(500, "internal_error", "Something went wrong on our side. Please try again later."))
         finally:
-            if log.isEnabledFor(logging.INFO):  # the line is made only when it is kept
-                log.info(
-                    "request %s %s %s %s %.1fms %s",
-                    request_id, printable(scope["method"], False), printable(scope["path"], False), exchange.status,
-                    1000 * (time.perf_counter() - started), printable(" ".join(f"{k}={v}" for k, v in outcome.items()), False),
-                )  # fmt: skip
+            self._noted(scope, request_id, exchange.status, time.perf_counter() - started, outcome)
+
+    def _noted(self, scope: Scope, request_id: str, status: int, seconds: float, outcome: dict[str, object]) -> None:
+        """The request counted (when metrics are on) and logged, without its words."""
+        if self.metrics is not None:
+            self.metrics.requested(scope["path"] if scope["path"] in self.served else OTHER, status, seconds)
+        if log.isEnabledFor(logging.INFO):  # the line is made only when it is kept
+            log.info(
+                "request %s %s %s %s %.1fms %s",
+                request_id, printable(scope["method"], False), printable(scope["path"], False), status,
+                1000 * seconds, printable(" ".join(f"{k}={v}" for k, v in outcome.items()), False),
+            )  # fmt: skip
 
     async def _answer(self, exchange: Exchange, headers: Headers) -> None:
         """The application's response, or the guard's refusal."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import signal
 import sys
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 from mbcbot.bot import EMERGENCY_ENV, KNOWLEDGE_ENV, Bot
 from mbcbot.web.connections import GuardedConnection, Limits
-from mbcbot.web.guard import security_headers
-from mbcbot.web.settings import WebSettings, settings_from_environment
+from mbcbot.web.settings import METRICS_FOLDER_ENV, WebSettings, settings_from_environment
 from mbcbot.web.state import new_secret
 
 SECRET_ENV = "MBCBOT_SECRET"
@@ -24,6 +27,8 @@ class GuardedHttp(GuardedConnection):
     def __init__(self, **settings: Any) -> None:
         if not hasattr(GuardedHttp, "limits"):  # a worker's first connection
             from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+            from mbcbot.web.guard import security_headers  # with the app: the metrics library only once its folder is set
 
             web = settings_from_environment(os.environ.get(SECRET_ENV, ""))
             GuardedHttp.setup(HttpToolsProtocol, connection_limits(web), security_headers(web))
@@ -78,11 +83,41 @@ def serve(host: str, port: int, workers: int, knowledge: str | None, emergency_n
             file=sys.stderr,
         )
     try:
-        settings_from_environment(os.environ[SECRET_ENV])  # refuse a bad setting, before any worker starts
+        settings = settings_from_environment(os.environ[SECRET_ENV])  # refuse a bad setting, before any worker starts
     except ValueError as error:
         print(f"mbcbot: {error}", file=sys.stderr)
         return 2
     Bot.load()  # refuse to start on knowledge that cannot be served, before any worker starts
+    with metrics_folder(settings.metrics):
+        _run(uvicorn, host, port, workers, log_level)
+    return 0
+
+
+@contextlib.contextmanager
+def metrics_folder(metrics: bool) -> Iterator[None]:
+    """With metrics on, a fresh private folder where every worker writes its counts (prometheus-client's multiprocess
+    mode, which reads it from the environment when first imported: so before any worker starts); removed after,
+    also when stopped by SIGTERM."""
+    if not metrics:
+        yield
+        return
+    stopping = signal.signal(signal.SIGTERM, _stopped)
+    try:
+        with tempfile.TemporaryDirectory(prefix="mbcbot-metrics-") as folder:
+            os.environ[METRICS_FOLDER_ENV] = folder
+            yield
+    finally:
+        os.environ.pop(METRICS_FOLDER_ENV, None)
+        signal.signal(signal.SIGTERM, stopping)
+
+
+def _stopped(signal_number: int, frame: object) -> None:
+    """On SIGTERM, which uvicorn raises again once it has stopped serving: `serve` ends through its cleanups."""
+    raise SystemExit(128 + signal_number)
+
+
+def _run(uvicorn: Any, host: str, port: int, workers: int, log_level: str) -> None:
+    """uvicorn serving the application of `app_from_environment` in `workers` processes, until interrupted."""
     uvicorn.run(
         "mbcbot.web.server:app_from_environment",
         factory=True,
@@ -96,4 +131,3 @@ def serve(host: str, port: int, workers: int, knowledge: str | None, emergency_n
         log_level=log_level,
         server_header=False,
     )
-    return 0

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 from starlette.config import Config
 
+METRICS_FOLDER_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's: where each worker process writes its counts
+
 
 class WebSettings(NamedTuple):
     """How the web service runs; every field has a safe default."""
@@ -24,6 +26,8 @@ class WebSettings(NamedTuple):
     max_header_bytes: int = 16 * 1024  # a request line and its headers together
     request_timeout: int = 10  # seconds for a request to arrive whole, from its connection or the last response
     max_connections: int = 512  # open at once per worker
+    metrics: bool = False  # GET /metrics, counts without words (MBCBOT_METRICS); off, the address is not served
+    metrics_folder: str = ""  # where the workers of a `serve` keep their counts (set by serve); "" in one process
 
 
 def settings_from_environment(secret: str, environ: Mapping[str, str] = os.environ) -> WebSettings:
@@ -48,6 +52,8 @@ def settings_from_environment(secret: str, environ: Mapping[str, str] = os.envir
         max_header_bytes=config("MBCBOT_MAX_HEADER_BYTES", cast=int, default=defaults.max_header_bytes),
         request_timeout=config("MBCBOT_REQUEST_TIMEOUT", cast=int, default=defaults.request_timeout),
         max_connections=config("MBCBOT_MAX_CONNECTIONS", cast=int, default=defaults.max_connections),
+        metrics=config("MBCBOT_METRICS", cast=bool, default=defaults.metrics),
+        metrics_folder=config(METRICS_FOLDER_ENV, default=""),
     )
 
 

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup chat test check lint format bench fuzz clean
+.PHONY: setup chat test check lint format bench fuzz clean safety-report
 
 setup: $(VENV)/.installed
 
@@ -39,9 +39,15 @@ bench: setup
 	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PY) benchmarks/run.py --write BENCHMARKS.md
 	$(PY) benchmarks/web.py --write BENCHMARKS.md
+	$(PY) benchmarks/metrics.py --write BENCHMARKS.md
 	$(PY) -m pip install --quiet -e '.[bench]' && $(PY) benchmarks/peers.py --write BENCHMARKS.md
 	$(PY) benchmarks/growth.py --write BENCHMARKS.md
 	$(PY) benchmarks/soak.py --write BENCHMARKS.md
+
+# The figures docs/clinical-safety.md quotes: the latest blind round, every question set scored now, the safety
+# rules the transcripts exercise, review ages, typing slips and the hazard-to-test map (exit 1: a path is missing).
+safety-report: setup
+	$(PY) benchmarks/safety_report.py --slips
 
 fuzz: setup
 	$(PY) -m pip install --quiet -e '.[fuzz]' && $(PY) fuzz/fuzz.py all --seconds 600

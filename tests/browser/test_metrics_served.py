@@ -123,7 +123,7 @@ def test_metrics_sum_every_workers_counts_without_a_word(
         (folder,) = temporary.glob(f"{FOLDER_PREFIX}*")
         files = {int(path.stem.rsplit("_", 1)[1]) for path in folder.glob("*.db")}
         assert files == set(answering_workers(log)), "each worker writes a file of its own"
-        # each worker writes what it counted a moment later, many requests' at once: the totals are whole by then
+        # each worker writes what it counted once the requests ready at that moment are answered
         chats = key("mbcbot_http_request_duration_seconds_count", route="/api/v1/chat", status="200")
         scraped = eventually(lambda: get(f"{url}/metrics?{MARKER}", headers), lambda got: counts(got[1]).get(chats) == len(sent))
     assert not list(temporary.iterdir()), "the metrics folder outlived the server"

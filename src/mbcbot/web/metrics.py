@@ -4,7 +4,8 @@ Every label value comes from a closed set: a route the service serves (any other
 a reply's kind and rule, a safety rule's id, a not-covered subject's id, a pack's id and a slide's number. No message,
 word of one, client address, request id or state token is ever a label. Under `serve`, each worker process writes
 its counts to a file of the metrics folder and GET /metrics sums them all (prometheus-client's multiprocess mode).
-A request only notes what it adds; the notes are written together a moment later, many requests' at once.
+A request only notes what it adds; the notes are written once the requests ready at that moment are answered
+(under load, many requests' at once), so a scrape sees every reply already sent.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from mbcbot.model import Knowledge, Reply
 PATH = "/metrics"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)  # seconds: replies take ms
 NOT_STORED = {"Cache-Control": "no-store"}
-WRITE_AFTER = 0.25  # seconds a count waits to be written with others: a write per series, not one per request
 M = TypeVar("M", Counter, Histogram)
 
 
@@ -97,7 +97,7 @@ class Metrics:
         loop = asyncio.get_running_loop()
         if self.due is not loop:
             self.due = loop
-            loop.call_later(WRITE_AFTER, self.write)
+            loop.call_soon(self.write)  # once the requests ready now are answered: under load, many at once
 
     def replied(self, reply: Reply, reset: bool) -> None:
         """Count one chat reply: its kind and rule, the safety rule it fired, the subjects not covered it named,
@@ -133,7 +133,7 @@ class Metrics:
 
     async def endpoint(self, request: Request) -> Response:
         """GET /metrics: every count, in the format the scraper asks for (Prometheus's text format by default)."""
-        self.write()  # this worker's own, at once; the others' are written within WRITE_AFTER
+        self.write()  # this worker's own, at once; the others' were written as each answered
         registry = self.registry
         if self.folder:  # every worker's counts, read from their files
             registry = CollectorRegistry()

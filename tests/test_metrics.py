@@ -36,8 +36,9 @@ MESSAGES = {
 }
 ROUNDS = 3  # each message is sent this many times
 SERVED = ("/api/v1/chat", "/api/v1/topics", "/healthz", "/api/v1/version", "/openapi.json", "/", "/metrics", *WIDGET_PATHS)
-REQUESTS = "mbcbot_http_request_duration_seconds_count"  # the requests, by route and status: the histogram's count
+REQUESTS = "mbcbot_http_requests_total"  # the requests, by route and status
 SERIES = (
+    "mbcbot_http_requests_total",
     "mbcbot_http_request_duration_seconds",
     "mbcbot_replies_total",
     "mbcbot_emergencies_total",

@@ -124,7 +124,7 @@ def test_metrics_sum_every_workers_counts_without_a_word(
         files = {int(path.stem.rsplit("_", 1)[1]) for path in folder.glob("*.db")}
         assert files == set(answering_workers(log)), "each worker writes a file of its own"
         # each worker writes what it counted once the requests ready at that moment are answered
-        chats = key("mbcbot_http_request_duration_seconds_count", route="/api/v1/chat", status="200")
+        chats = key("mbcbot_http_requests_total", route="/api/v1/chat", status="200")
         scraped = eventually(lambda: get(f"{url}/metrics?{MARKER}", headers), lambda got: counts(got[1]).get(chats) == len(sent))
     assert not list(temporary.iterdir()), "the metrics folder outlived the server"
     status, text = scraped
@@ -133,7 +133,7 @@ def test_metrics_sum_every_workers_counts_without_a_word(
     assert found[chats] == len(sent)
     for _, kind, rule in MESSAGES:
         assert found[key("mbcbot_replies_total", kind=kind, rule=rule)] == sent.count((kind, rule))
-    assert found[key("mbcbot_http_request_duration_seconds_count", route="other", status="404")] == 1
+    assert found[key("mbcbot_http_requests_total", route="other", status="404")] == 1
     crises = sent.count(("emergency", "emergency:self-harm"))
     assert found[key("mbcbot_emergencies_total", rule="self-harm", crisis="true")] == crises
     assert found[key("mbcbot_not_covered_total", topic="hair-loss-and-wigs")] == sent.count(("fallback", "not-covered"))

@@ -55,12 +55,12 @@ class Metrics:
         def counter(name: str, meaning: str, *labels: str) -> Series[Counter]:
             return Series(Counter(name, meaning, labels, registry=self.registry))
 
-        # one histogram for the requests (its _count) and their latency, no counter beside it: one series fewer to write
         meaning = "HTTP requests answered and the seconds each took, by route and status."
         latency = Histogram(
             "mbcbot_http_request_duration_seconds", meaning, ("route", "status"), registry=self.registry, buckets=LATENCY_BUCKETS
         )
-        self.requests = Series(latency)
+        self.latency = Series(latency)
+        self.requests = counter("mbcbot_http_requests", "HTTP requests answered, by route and status.", "route", "status")
         self.replies = counter("mbcbot_replies", "Chat replies, by kind and rule.", "kind", "rule")
         self.emergencies = counter("mbcbot_emergencies", "Emergency replies, by safety rule and crisis.", "rule", "crisis")
         self.advice = counter("mbcbot_advice_declined", "Requests for personal advice declined, by rule.", "rule")
@@ -86,7 +86,8 @@ class Metrics:
 
     def requested(self, route: str, status: int, seconds: float) -> None:
         """Count one request: its route (a served route's path, else "other"), its status and how long it took."""
-        series = self.requests(route, str(status))
+        self._add(self.requests(route, str(status)))
+        series = self.latency(route, str(status))
         times = self.timed.get(series)
         if times is None:
             self.timed[series] = [seconds]
